@@ -1,0 +1,195 @@
+"""Probes: how much label information a representation makes easy to read out.
+
+A representation is an array ``z: (N, D)`` (raw pixels flattened, PCA components, a VAE's mean
+or sampled codes, an autoencoder's codes). A probe fits a small classifier on ``(z_train,
+y_train)`` and reports its accuracy on ``(z_test, y_test)``:
+
+- :func:`linear_probe`: logistic regression on standardised features (what is linearly readable);
+- :func:`knn_probe`: k-nearest neighbours on standardised features (what is close to what);
+- :func:`few_label_curve`: probe accuracy when only a few labels are available, averaged over
+  several seeded draws of the labelled subset (data efficiency).
+
+Inputs may be numpy arrays or torch tensors. Bad input raises ``ValueError``/``TypeError``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+__all__ = ["linear_probe", "knn_probe", "few_label_curve", "check_features", "check_labels"]
+
+
+def _to_numpy(a: Any, name: str) -> np.ndarray:
+    if hasattr(a, "detach") and hasattr(a, "cpu"):  # a torch tensor, without importing torch
+        a = a.detach().cpu().numpy()
+    if not isinstance(a, np.ndarray):
+        if isinstance(a, (list, tuple)):
+            a = np.asarray(a)
+        else:
+            raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(a).__name__}")
+    return a
+
+
+def check_features(z: Any, name: str = "z") -> np.ndarray:
+    """Validate a representation and return it as float64 numpy, shape (N, D).
+
+    z: (N, D) numbers, finite. Images (N, C, H, W) must be flattened first
+    (``x.reshape(len(x), -1)``), so that a probe never flattens something by accident.
+    """
+    z = _to_numpy(z, name)
+    if z.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (N, D), got shape {tuple(z.shape)}; flatten images "
+                         f"with x.reshape(len(x), -1)")
+    if z.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {z.dtype}")
+    z = z.astype(np.float64, copy=False)
+    if z.shape[0] == 0 or z.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one row and one column, got {z.shape}")
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"{name} contains NaN or inf ({int((~np.isfinite(z)).sum())} entries)")
+    return z
+
+
+def check_labels(y: Any, name: str = "y") -> np.ndarray:
+    """Validate class labels and return them as int64 numpy, shape (N,)."""
+    y = _to_numpy(y, name)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (N,), got shape {tuple(y.shape)}")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise ValueError(f"{name} must hold integer class labels, got non-integer floats")
+    elif y.dtype.kind not in "biu":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    return y.astype(np.int64)
+
+
+def _check_split(z_train: Any, y_train: Any, z_test: Any, y_test: Any):
+    z_train = check_features(z_train, "z_train")
+    z_test = check_features(z_test, "z_test")
+    y_train = check_labels(y_train, "y_train")
+    y_test = check_labels(y_test, "y_test")
+    if len(z_train) != len(y_train):
+        raise ValueError(f"z_train has {len(z_train)} rows but y_train has {len(y_train)} labels")
+    if len(z_test) != len(y_test):
+        raise ValueError(f"z_test has {len(z_test)} rows but y_test has {len(y_test)} labels")
+    if z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(f"z_train has {z_train.shape[1]} features but z_test has "
+                         f"{z_test.shape[1]}")
+    if len(np.unique(y_train)) < 2:
+        raise ValueError("y_train holds only one class; a probe needs at least two")
+    return z_train, y_train, z_test, y_test
+
+
+def linear_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *,
+                 max_iter: int = 1000, C: float = 1.0) -> float:
+    """Test accuracy of logistic regression fitted on standardised features.
+
+    z_train: (N, D), y_train: (N,) int; z_test: (M, D), y_test: (M,) int; numpy or torch.
+    max_iter: L-BFGS iterations (the accuracy is reported even if it stops short of convergence).
+    C: inverse L2 regularisation strength of scikit-learn's ``LogisticRegression``.
+    Returns the accuracy in [0, 1].
+    """
+    z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
+    if not isinstance(max_iter, int) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    if not C > 0:
+        raise ValueError(f"C must be positive, got {C!r}")
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(z_train, y_train)
+    return float(np.mean(clf.predict(z_test) == y_test))
+
+
+def knn_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *, k: int = 5,
+              standardize: bool = True) -> float:
+    """Test accuracy of a k-nearest-neighbour classifier (Euclidean distance).
+
+    z_train: (N, D), y_train: (N,) int; z_test: (M, D), y_test: (M,) int; numpy or torch.
+    k: number of neighbours (at most N). standardize: scale each feature to unit variance on the
+    training set first, so that no dimension dominates the distance by its units alone.
+    Returns the accuracy in [0, 1].
+    """
+    z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    if k > len(z_train):
+        raise ValueError(f"k={k} exceeds the {len(z_train)} training points")
+    knn = KNeighborsClassifier(n_neighbors=int(k))
+    clf = make_pipeline(StandardScaler(), knn) if standardize else knn
+    clf.fit(z_train, y_train)
+    return float(np.mean(clf.predict(z_test) == y_test))
+
+
+_PROBES = {"linear": linear_probe, "knn": knn_probe}
+
+
+def _draw_labelled(y: np.ndarray, n: int, per_class: bool, rng: np.random.Generator) -> np.ndarray:
+    """Indices of a labelled subset: n per class, or n in total stratified by class."""
+    classes, counts = np.unique(y, return_counts=True)
+    if per_class:
+        take = np.full(len(classes), n)
+    else:  # n in total, split as evenly as the class sizes allow (largest remainders first)
+        share = n * counts / counts.sum()
+        take = np.floor(share).astype(int)
+        order = np.argsort(-(share - take), kind="stable")
+        take[order[: n - take.sum()]] += 1
+    if np.any(take > counts):
+        raise ValueError(f"cannot draw {n} labels{' per class' if per_class else ''}: a class "
+                         f"has only {counts.min()} examples")
+    picked = [rng.choice(np.flatnonzero(y == c), size=t, replace=False)
+              for c, t in zip(classes, take, strict=True) if t > 0]
+    return np.sort(np.concatenate(picked))
+
+
+def few_label_curve(z_train: Any, y_train: Any, z_test: Any, y_test: Any,
+                    num_labels: tuple[int, ...] | list[int] = (1, 5, 10, 50), *,
+                    per_class: bool = True, num_draws: int = 5, probe: str = "linear",
+                    seed: int = 0, **probe_kwargs: Any) -> dict[str, np.ndarray]:
+    """Probe accuracy when only a few training labels are available.
+
+    For each size in ``num_labels`` draw ``num_draws`` labelled subsets of the training set
+    (seeded; ``n`` labels per class if ``per_class`` else ``n`` in total, stratified), fit the
+    probe on the subset and score it on the whole test set.
+
+    z_train: (N, D), y_train: (N,); z_test: (M, D), y_test: (M,); numpy or torch.
+    probe: ``"linear"`` (:func:`linear_probe`) or ``"knn"`` (:func:`knn_probe`; ``k`` is capped
+    at the largest number of labels of one class in the subset, so 1 label per class is 1-NN).
+    probe_kwargs go to the probe.
+    Returns a dict: ``num_labels`` (S,) total labels seen, ``accuracy`` (S, num_draws),
+    ``mean`` (S,) and ``std`` (S,) over draws.
+    """
+    z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
+    if probe not in _PROBES:
+        raise ValueError(f"probe must be one of {sorted(_PROBES)}, got {probe!r}")
+    sizes = list(num_labels)
+    if not sizes or any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1
+                        for n in sizes):
+        raise ValueError(f"num_labels must be a non-empty list of positive ints, "
+                         f"got {num_labels!r}")
+    n_classes = len(np.unique(y_train))
+    if not per_class and min(sizes) < 2:
+        raise ValueError("with per_class=False every size must be at least 2 (two classes)")
+    if not isinstance(num_draws, int) or num_draws < 1:
+        raise ValueError(f"num_draws must be a positive int, got {num_draws!r}")
+    fn = _PROBES[probe]
+    rng = np.random.default_rng(seed)
+    acc = np.zeros((len(sizes), num_draws))
+    seen = np.zeros(len(sizes), dtype=np.int64)
+    for i, n in enumerate(sizes):
+        for j in range(num_draws):
+            idx = _draw_labelled(y_train, int(n), per_class, rng)
+            kwargs = dict(probe_kwargs)
+            if probe == "knn":
+                kwargs["k"] = min(kwargs.get("k", 5), np.bincount(y_train[idx]).max())
+            acc[i, j] = fn(z_train[idx], y_train[idx], z_test, y_test, **kwargs)
+        seen[i] = int(n) * n_classes if per_class else int(n)
+    return {"num_labels": seen, "accuracy": acc, "mean": acc.mean(axis=1), "std": acc.std(axis=1)}
