@@ -1,0 +1,160 @@
+"""Assert a paper's claim from numbers a notebook computed.
+
+A chapter calls :func:`check` once per claim. It prints one stable line that nbval compares,
+
+    claim 003-a: holds — mean TC exceeds sampled TC
+
+then the measured numbers on a second line (``  measured: ...``) that the test set-up
+sanitises, so the numbers may drift a little without failing CI while the verdict may not.
+
+A claim that does not hold at the scale the book can run is shown honestly: call
+:func:`check` with ``expected=False``. The line then says ``does not hold at this scale``,
+and the call raises as soon as the evidence starts supporting the claim, so the chapter's
+text cannot silently go stale in either direction.
+
+The claims ledger page is built from the committed notebooks by :func:`ledger_markdown`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown"]
+
+CLAIM_ID = re.compile(r"^\d{3}-[a-z]$")
+HOLDS = "holds"
+NOT_HERE = "does not hold at this scale"
+_LINE = re.compile(r"^claim (\d{3}-[a-z]): (holds|does not hold at this scale) — (.+)$")
+_MEASURED = re.compile(r"^  measured: (.*)$")
+
+
+class ClaimError(AssertionError):
+    """The computed numbers no longer agree with what the chapter says about a claim."""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim_id: str
+    statement: str
+    verdict: str
+    measured: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return f"claim {self.claim_id}: {self.verdict} — {self.statement}"
+
+    def measured_line(self) -> str:
+        return "  measured: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.measured.items())
+
+
+_RESULTS: list[ClaimResult] = []
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def check(claim_id: str, statement: str, holds: bool, *, expected: bool = True,
+          **measured: float) -> ClaimResult:
+    """Print and record the verdict on a claim; raise :class:`ClaimError` if it is not as expected.
+
+    claim_id: an id from ``claims.md`` such as ``"000-a"``.
+    statement: what the numbers show, in a few words (printed, compared by nbval).
+    holds: the comparison computed from the measured numbers, e.g. ``tc_mean > 2 * tc_sampled``.
+    expected: ``True`` to assert the claim; ``False`` to assert that, at this scale, it does not
+        hold (a documented negative result).
+    measured: the numbers behind the verdict, printed on a line that nbval does not compare.
+    """
+    if not isinstance(claim_id, str) or not CLAIM_ID.match(claim_id):
+        raise ValueError(f"claim_id must look like '000-a' (three digits, dash, letter), "
+                         f"got {claim_id!r}")
+    if not isinstance(statement, str) or not statement.strip() or "\n" in statement:
+        raise ValueError("statement must be a non-empty single line of text")
+    if not isinstance(holds, bool):  # numpy.bool_ is a common slip: make it explicit
+        if type(holds).__name__ == "bool_":
+            holds = bool(holds)
+        else:
+            raise TypeError(f"holds must be a bool computed from the numbers, got "
+                            f"{type(holds).__name__}")
+    clean: dict[str, float] = {}
+    for name, value in measured.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"measured value {name!r} must be a number, got "
+                            f"{type(value).__name__}") from None
+        if math.isnan(number):
+            raise ValueError(f"measured value {name!r} is NaN")
+        clean[name] = number
+    result = ClaimResult(claim_id, statement.strip(), HOLDS if holds else NOT_HERE, clean)
+    print(result.line())
+    if clean:
+        print(result.measured_line())
+    if holds != expected:
+        want = "hold" if expected else "not hold"
+        raise ClaimError(f"claim {claim_id} was expected to {want} but the computed numbers say "
+                         f"otherwise ({result.measured_line().strip()}); update the chapter")
+    _RESULTS[:] = [r for r in _RESULTS if r.claim_id != claim_id] + [result]
+    return result
+
+
+def results() -> list[ClaimResult]:
+    """The claims checked so far in this process, one per id (latest wins)."""
+    return list(_RESULTS)
+
+
+def parse_notebook(path: str | Path) -> list[ClaimResult]:
+    """Read the claim lines from a committed notebook's stream outputs."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    found: list[ClaimResult] = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "stream":
+                continue
+            text = out.get("text", "")
+            lines = ("".join(text) if isinstance(text, list) else text).splitlines()
+            for i, line in enumerate(lines):
+                m = _LINE.match(line)
+                if not m:
+                    continue
+                measured: dict[str, float] = {}
+                if i + 1 < len(lines) and (mm := _MEASURED.match(lines[i + 1])):
+                    for item in mm.group(1).split(", "):
+                        key, _, val = item.partition("=")
+                        measured[key] = float(val)
+                found.append(ClaimResult(m.group(1), m.group(3), m.group(2), measured))
+    return found
+
+
+def ledger_markdown(notebooks: Iterable[str | Path], claims_table: str | Path) -> str:
+    """The claims ledger page: every claim of ``claims.md`` with its verdict and numbers.
+
+    notebooks: the committed chapter notebooks (their outputs are read, nothing is run).
+    claims_table: the markdown file listing the claims (id | claim | chapter).
+    """
+    rows: dict[str, tuple[str, ClaimResult]] = {}
+    for nb in sorted(Path(p) for p in notebooks):
+        for r in parse_notebook(nb):
+            rows[r.claim_id] = (nb.name, r)
+    listed = []
+    for line in Path(claims_table).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\| (\d{3}-[a-z]) \| (.+?) \| (\d+) \|$", line)
+        if m:
+            listed.append(m.groups())
+    if not listed:
+        raise ValueError(f"no claim rows found in {claims_table}")
+    out = ["| id | claim | chapter | verdict here | what we measured | notebook |",
+           "|---|---|---|---|---|---|"]
+    for cid, text, chapter in listed:
+        if cid in rows:
+            nb, r = rows[cid]
+            numbers = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.measured.items())
+            out.append(f"| {cid} | {text} | {chapter} | **{r.verdict}**: {r.statement} | "
+                       f"{numbers} | `{nb}` |")
+        else:
+            out.append(f"| {cid} | {text} | {chapter} | not yet checked | | |")
+    return "\n".join(out) + "\n"
