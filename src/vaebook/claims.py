@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown"]
 
 CLAIM_ID = re.compile(r"^\d{3}-[a-z]$")
@@ -74,12 +76,11 @@ def check(claim_id: str, statement: str, holds: bool, *, expected: bool = True,
                          f"got {claim_id!r}")
     if not isinstance(statement, str) or not statement.strip() or "\n" in statement:
         raise ValueError("statement must be a non-empty single line of text")
-    if not isinstance(holds, bool):  # numpy.bool_ is a common slip: make it explicit
-        if type(holds).__name__ == "bool_":
-            holds = bool(holds)
-        else:
-            raise TypeError(f"holds must be a bool computed from the numbers, got "
-                            f"{type(holds).__name__}")
+    if isinstance(holds, np.bool_):  # comparisons of NumPy numbers give numpy.bool_
+        holds = bool(holds)
+    if not isinstance(holds, bool):
+        raise TypeError(f"holds must be a bool computed from the numbers, got "
+                        f"{type(holds).__name__}")
     clean: dict[str, float] = {}
     for name, value in measured.items():
         try:
