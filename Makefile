@@ -14,7 +14,7 @@ export MPLBACKEND ?= Agg
 
 NB ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: setup book test execute lint clean
+.PHONY: setup book test execute lint clean ledger
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,7 @@ lint: setup
 
 clean:
 	rm -rf _build
+
+# Regenerate the claims ledger page from the committed notebooks' outputs.
+ledger: setup
+	$(BIN)/python -m vaebook.claims book/claims_ledger.md notebooks/*.ipynb

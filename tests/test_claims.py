@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -42,17 +43,35 @@ def test_bad_input(args, kwargs, error, match):
         claims.check(*args, **kwargs)
 
 
+def test_unknown_claim_id():
+    with pytest.raises(ValueError, match="unknown claim '009-z'"):
+        claims.check("009-z", "x", True)
+
+
 def test_ledger_is_built_from_notebook_outputs(tmp_path):
     nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "name": "stdout",
           "text": ["claim 003-a: holds — mean TC exceeds sampled TC\n",
                    "  measured: tc_mean=1.2, tc_sampled=0.02\n"]}]}]}
     (tmp_path / "07_x.ipynb").write_text(json.dumps(nb))
-    table = tmp_path / "claims.md"
-    table.write_text("| id | claim | chapter |\n|---|---|---|\n| 003-a | mean more correlated | 7 |\n"
-                     "| 003-b | a subset is active | 7 |\n")
     (parsed,) = claims.parse_notebook(tmp_path / "07_x.ipynb")
     assert parsed.measured == {"tc_mean": 1.2, "tc_sampled": 0.02}
-    page = claims.ledger_markdown([tmp_path / "07_x.ipynb"], table)
-    assert "| 003-a | mean more correlated | 7 | **holds**: mean TC exceeds sampled TC" in page
-    assert "tc_mean = 1.2" in page and "`07_x.ipynb`" in page
-    assert "| 003-b | a subset is active | 7 | not yet checked |" in page
+    page = claims.ledger_markdown([tmp_path / "07_x.ipynb"])
+    assert "| 003-a | mean representations are more correlated than sampled ones | 7 | **holds**: " \
+           "mean TC exceeds sampled TC | tc_mean = 1.2, tc_sampled = 0.02 | `07_x.ipynb` |" in page
+    assert "| 003-b | only a subset" in page and "| 7 | not yet checked |" in page
+    ledger = tmp_path / "ledger.md"
+    ledger.write_text(f"# Ledger\n{claims.LEDGER_BEGIN}\nSTALE ROW\n{claims.LEDGER_END}\nafter\n")
+    assert claims.update_ledger_page(ledger, [tmp_path / "07_x.ipynb"])
+    assert not claims.update_ledger_page(ledger, [tmp_path / "07_x.ipynb"])
+    assert ledger.read_text().endswith(f"{claims.LEDGER_END}\nafter\n") and "STALE ROW" not in ledger.read_text()
+    with pytest.raises(ValueError, match="markers"):
+        claims.update_ledger_page(tmp_path / "07_x.ipynb", [])
+
+
+def test_committed_ledger_page_is_up_to_date():
+    root = Path(__file__).parent.parent
+    page = root / "book" / "claims_ledger.md"
+    text = page.read_text(encoding="utf-8")
+    table = text.split(claims.LEDGER_BEGIN, 1)[1].split(claims.LEDGER_END, 1)[0]
+    expected = claims.ledger_markdown(sorted((root / "notebooks").glob("*.ipynb")))
+    assert table.strip() == expected.strip(), "run `make ledger` and commit book/claims_ledger.md"

@@ -12,7 +12,8 @@ A claim that does not hold at the scale the book can run is shown honestly: call
 and the call raises as soon as the evidence starts supporting the claim, so the chapter's
 text cannot silently go stale in either direction.
 
-The claims ledger page is built from the committed notebooks by :func:`ledger_markdown`.
+The claims ledger page (``book/claims_ledger.md``) is built from the committed notebooks'
+outputs by :func:`update_ledger_page` (``make ledger``); a test keeps it up to date.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown"]
+__all__ = ["CLAIMS", "ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown",
+           "update_ledger_page"]
 
 CLAIM_ID = re.compile(r"^\d{3}-[a-z]$")
 HOLDS = "holds"
@@ -55,6 +57,33 @@ class ClaimResult:
 
 _RESULTS: list[ClaimResult] = []
 
+# The claims the book checks (shared/claims.md): id -> (paraphrase of the abstract, chapter).
+CLAIMS: dict[str, tuple[str, int]] = {
+    "000-a": ("a VAE's mean representation is less competitive for classification than a "
+              "non-latent model's (e.g. a deterministic autoencoder)", 2),
+    "000-b": ("with a decoder that can model only local structure, the latent captures the global "
+              "features (fewer nats, more of them about the class)", 3),
+    "000-c": ("that latent improves downstream classification (linear probe on the mean)", 3),
+    "000-d": ("it improves data efficiency in semi-supervised / few-label learning", 3),
+    "002-a": ("in semi-supervised VAEs a good ELBO does not imply accurate inference", 4),
+    "002-b": ("the ELBO objective cannot use the label information directly", 4),
+    "002-c": ("there is an ELBO bottleneck: optimising ELBO past it does not improve accuracy", 4),
+    "002-d": ("the smooth-ELBO (label predictive loss inside the bound) improves accuracy", 5),
+    "002-e": ("optimal interpolation further improves accuracy by tightening the ELBO-likelihood "
+              "margin", 5),
+    "003-a": ("mean representations are more correlated than sampled ones", 7),
+    "003-b": ("only a subset of latent variables is active; the rest are passive (selective "
+              "posterior collapse)", 7),
+    "003-c": ("active variables are equally disentangled / correlated in mean and sampled "
+              "representations", 7),
+    "003-d": ("passive variables cause the discrepancy: highly correlated in mean, uncorrelated "
+              "in sampled", 7),
+    "003-e": ("removing passive variables lowers the mean representation's correlation without "
+              "hurting downstream use", 7),
+}
+LEDGER_BEGIN = "<!-- ledger:begin -->"
+LEDGER_END = "<!-- ledger:end -->"
+
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
@@ -74,6 +103,8 @@ def check(claim_id: str, statement: str, holds: bool, *, expected: bool = True,
     if not isinstance(claim_id, str) or not CLAIM_ID.match(claim_id):
         raise ValueError(f"claim_id must look like '000-a' (three digits, dash, letter), "
                          f"got {claim_id!r}")
+    if claim_id not in CLAIMS:
+        raise ValueError(f"unknown claim {claim_id!r}; the book checks {', '.join(CLAIMS)}")
     if not isinstance(statement, str) or not statement.strip() or "\n" in statement:
         raise ValueError("statement must be a non-empty single line of text")
     if isinstance(holds, np.bool_):  # comparisons of NumPy numbers give numpy.bool_
@@ -131,26 +162,19 @@ def parse_notebook(path: str | Path) -> list[ClaimResult]:
     return found
 
 
-def ledger_markdown(notebooks: Iterable[str | Path], claims_table: str | Path) -> str:
-    """The claims ledger page: every claim of ``claims.md`` with its verdict and numbers.
+def ledger_markdown(notebooks: Iterable[str | Path]) -> str:
+    """The claims ledger table: every claim of :data:`CLAIMS` with its verdict and numbers.
 
     notebooks: the committed chapter notebooks (their outputs are read, nothing is run).
-    claims_table: the markdown file listing the claims (id | claim | chapter).
     """
     rows: dict[str, tuple[str, ClaimResult]] = {}
     for nb in sorted(Path(p) for p in notebooks):
         for r in parse_notebook(nb):
             rows[r.claim_id] = (nb.name, r)
-    listed = []
-    for line in Path(claims_table).read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\| (\d{3}-[a-z]) \| (.+?) \| (\d+) \|$", line)
-        if m:
-            listed.append(m.groups())
-    if not listed:
-        raise ValueError(f"no claim rows found in {claims_table}")
-    out = ["| id | claim | chapter | verdict here | what we measured | notebook |",
+    out = ["| id | claim (paraphrased from the paper's abstract) | chapter | verdict here "
+           "| what we measured | notebook |",
            "|---|---|---|---|---|---|"]
-    for cid, text, chapter in listed:
+    for cid, (text, chapter) in CLAIMS.items():
         if cid in rows:
             nb, r = rows[cid]
             numbers = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.measured.items())
@@ -159,3 +183,26 @@ def ledger_markdown(notebooks: Iterable[str | Path], claims_table: str | Path) -
         else:
             out.append(f"| {cid} | {text} | {chapter} | not yet checked | | |")
     return "\n".join(out) + "\n"
+
+
+def update_ledger_page(page: str | Path, notebooks: Iterable[str | Path]) -> bool:
+    """Rewrite the table between the ledger markers of ``page``; return whether it changed."""
+    page = Path(page)
+    text = page.read_text(encoding="utf-8")
+    if LEDGER_BEGIN not in text or LEDGER_END not in text:
+        raise ValueError(f"{page} has no {LEDGER_BEGIN} ... {LEDGER_END} markers")
+    head, rest = text.split(LEDGER_BEGIN, 1)
+    _, tail = rest.split(LEDGER_END, 1)
+    new = f"{head}{LEDGER_BEGIN}\n{ledger_markdown(notebooks)}{LEDGER_END}{tail}"
+    if new != text:
+        tmp = page.with_suffix(page.suffix + ".tmp")
+        tmp.write_text(new, encoding="utf-8")
+        tmp.replace(page)
+    return new != text
+
+
+if __name__ == "__main__":  # python -m vaebook.claims book/claims_ledger.md notebooks/*.ipynb
+    import sys
+
+    changed = update_ledger_page(sys.argv[1], sys.argv[2:])
+    print(f"{sys.argv[1]}: {'updated' if changed else 'up to date'}")
