@@ -1,0 +1,221 @@
+"""M2, the semi-supervised VAE of Kingma et al. (2014): a class label y beside the latent z.
+
+Generative model: p(y) = Cat(1/K), p(z) = N(0, I), p(x | y, z) Bernoulli with logits f(z, y).
+Inference: one trunk with three heads gives q(z | x) = N(mu, sigma^2) and the classifier
+q(y | x). Like the M2 baseline of the SHOT-VAE code (Feng et al. 2021), q(z | x) does not read
+y (Kingma et al. use q(z | x, y)); this keeps M2 and SHOT-VAE on the same network.
+
+Objectives, per example (in nats, higher is better for the two bounds):
+
+- labelled ELBO   L(x, y) = E_q(z|x)[log p(x | y, z)] + log p(y) - KL(q(z | x) || p(z))
+- unlabelled ELBO U(x)    = sum_y q(y | x) L(x, y) + H(q(y | x))   (y marginalised exactly)
+- loss to minimise        = -mean L - mean U + alpha * mean CE(q(y | x_lab), y_lab)
+
+The labelled ELBO has no term in q(y | x): without the alpha term the classifier learns from
+labels only indirectly. That is the point of Chapter 4.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
+from vaebook.utils import check_images
+
+__all__ = ["M2", "MLPTrunk", "MLPDecoder", "check_labels", "one_hot"]
+
+
+def check_labels(y: torch.Tensor, num_classes: int, batch_size: int | None = None) -> None:
+    """Raise unless y is an int64 tensor (B,) with values in [0, num_classes)."""
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a torch.Tensor of class indices, got {type(y).__name__}")
+    if y.dtype != torch.int64:
+        raise TypeError(f"y must hold int64 class indices, got dtype {y.dtype}")
+    if y.dim() != 1:
+        raise ValueError(f"y must have shape (B,), got {tuple(y.shape)}")
+    if batch_size is not None and len(y) != batch_size:
+        raise ValueError(f"y must have one label per image ({batch_size}), got {len(y)}")
+    if y.numel() and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"y must hold class indices in [0, {num_classes}), "
+                         f"got values in [{int(y.min())}, {int(y.max())}]")
+
+
+def one_hot(y: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Class indices (B,) int64 -> float one-hot rows (B, num_classes)."""
+    check_labels(y, num_classes)
+    return F.one_hot(y, num_classes).float()
+
+
+class MLPTrunk(nn.Module):
+    """Flatten, then Linear-ReLU layers. x: (B, C, H, W) -> features (B, hidden_dims[-1])."""
+
+    def __init__(self, in_dim: int, hidden_dims: tuple[int, ...] = (256, 256)) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        for width in hidden_dims:
+            layers += [nn.Linear(in_dim, width), nn.ReLU()]
+            in_dim = width
+        self.net = nn.Sequential(*layers)
+        self.out_dim = in_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class MLPDecoder(nn.Module):
+    """[z, y] (B, latent_dim + K) -> Bernoulli logits (B, C, H, W), through Linear-ReLU layers."""
+
+    def __init__(self, in_dim: int, image_shape: tuple[int, int, int],
+                 hidden_dims: tuple[int, ...] = (256, 256)) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        for width in hidden_dims:
+            layers += [nn.Linear(in_dim, width), nn.ReLU()]
+            in_dim = width
+        layers += [nn.Linear(in_dim, math.prod(image_shape)), nn.Unflatten(1, image_shape)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, zy: torch.Tensor) -> torch.Tensor:
+        return self.net(zy)
+
+
+class M2(nn.Module):
+    """Kingma et al.'s M2 with a shared trunk and factorised q(z | x) q(y | x).
+
+    image_shape: (C, H, W) of x in [0, 1]; num_classes: K; latent_dim: D of z;
+    hidden_dims: widths of the MLP trunk and decoder (ignored where ``trunk``/``decoder`` given);
+    alpha: weight of the classification term per labelled example, in nats of ELBO per nat of
+    cross-entropy. Our default 100 is the CPU pilot's ELBO weight of 0.01 (papers.md); the SHOT-VAE
+    code weights the ELBO by about 1e-3 against classification, and Kingma et al. use alpha = 0.1 N
+    on an objective summed over the N training examples.
+    trunk: optional nn.Module x -> (B, F) features with an ``out_dim`` attribute (e.g. a WRN);
+    decoder: optional nn.Module [z, y] (B, D + K) -> logits (B, C, H, W).
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28), num_classes: int = 10,
+                 latent_dim: int = 16, hidden_dims: tuple[int, ...] = (256, 256),
+                 alpha: float = 100.0, trunk: nn.Module | None = None,
+                 decoder: nn.Module | None = None) -> None:
+        super().__init__()
+        if len(image_shape) != 3 or any(int(s) < 1 for s in image_shape):
+            raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
+        if num_classes < 2 or latent_dim < 1:
+            raise ValueError(f"need num_classes >= 2 and latent_dim >= 1, got {num_classes} and "
+                             f"{latent_dim}")
+        if alpha < 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha}")
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.num_classes = int(num_classes)
+        self.latent_dim = int(latent_dim)
+        self.alpha = float(alpha)
+        self.config = dict(image_shape=self.image_shape, num_classes=self.num_classes,
+                           latent_dim=self.latent_dim, hidden_dims=tuple(hidden_dims),
+                           alpha=self.alpha)
+        self.trunk = trunk if trunk is not None else MLPTrunk(math.prod(self.image_shape),
+                                                              tuple(hidden_dims))
+        if not hasattr(self.trunk, "out_dim"):
+            raise TypeError("trunk must have an out_dim attribute (its feature width)")
+        width = self.trunk.out_dim
+        self.mu_head = nn.Linear(width, latent_dim)
+        self.logvar_head = nn.Linear(width, latent_dim)
+        self.class_head = nn.Linear(width, num_classes)
+        self.decoder = decoder if decoder is not None else MLPDecoder(
+            latent_dim + num_classes, self.image_shape, tuple(reversed(hidden_dims)))
+
+    # ---- inference and generation -------------------------------------------------------
+    def infer(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x: (B, C, H, W) in [0, 1] -> (mu, logvar) each (B, D), class logits (B, K)."""
+        check_images(x, shape=self.image_shape)
+        h = self.trunk(x)
+        return self.mu_head(h), self.logvar_head(h), self.class_head(h)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z | x): (mu, logvar), each (B, D)."""
+        mu, logvar, _ = self.infer(x)
+        return mu, logvar
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of q(y | x): (B, K)."""
+        return self.infer(x)[2]
+
+    def decode(self, z: torch.Tensor, y_prob: torch.Tensor) -> torch.Tensor:
+        """z: (B, D), y_prob: (B, K) one-hot (or a mixed label) -> logits (B, C, H, W)."""
+        return self.decoder(torch.cat([z, y_prob], dim=1))
+
+    @torch.no_grad()
+    def sample(self, y: torch.Tensor) -> torch.Tensor:
+        """One image per class index in y (B,): z ~ N(0, I); returns means (B, C, H, W)."""
+        check_labels(y, self.num_classes)
+        z = torch.randn(len(y), self.latent_dim, device=y.device)
+        return torch.sigmoid(self.decode(z, one_hot(y, self.num_classes)))
+
+    # ---- the two bounds -----------------------------------------------------------------
+    def _check_y_prob(self, y_prob: torch.Tensor, batch_size: int) -> None:
+        if not isinstance(y_prob, torch.Tensor) or not y_prob.is_floating_point():
+            raise TypeError("y_prob must be a float tensor of label probabilities (B, K)")
+        if y_prob.shape != (batch_size, self.num_classes):
+            raise ValueError(f"y_prob must have shape ({batch_size}, {self.num_classes}), got "
+                             f"{tuple(y_prob.shape)}")
+        if (y_prob < 0).any() or not torch.allclose(y_prob.sum(1), torch.ones_like(y_prob[:, 0]),
+                                                    atol=1e-5):
+            raise ValueError("y_prob rows must be probability vectors (non-negative, sum to 1)")
+
+    def labelled_elbo(self, x: torch.Tensor, y_prob: torch.Tensor,
+                      generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """L(x, y) per example, one z sample. x: (B, C, H, W) in [0, 1]; y_prob: (B, K) one-hot.
+
+        A mixed (soft) label is fed to the decoder as it is, as the SHOT-VAE code does.
+        Returns dict of (B,) tensors: elbo, rec (log p(x | y, z)), kl_z, and logits (B, K).
+        """
+        mu, logvar, logits = self.infer(x)
+        self._check_y_prob(y_prob, len(x))
+        z = reparameterize(mu, logvar, generator)
+        rec = bernoulli_log_likelihood(self.decode(z, y_prob), x)
+        kl_z = kl_standard_normal(mu, logvar).sum(1)
+        elbo = rec - math.log(self.num_classes) - kl_z  # log p(y) = -log K under the uniform prior
+        return dict(elbo=elbo, rec=rec, kl_z=kl_z, logits=logits, mu=mu, logvar=logvar)
+
+    def unlabelled_elbo(self, x: torch.Tensor,
+                        generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """U(x) = sum_y q(y | x) L(x, y) + H(q(y | x)), decoding every class from one z sample.
+
+        x: (B, C, H, W) in [0, 1]. Returns dict of (B,) tensors: elbo, rec (expected over
+        q(y | x)), kl_z, kl_y (KL(q(y | x) || p(y))), entropy; and logits, mu, logvar.
+        """
+        mu, logvar, logits = self.infer(x)
+        batch, k = len(x), self.num_classes
+        z = reparameterize(mu, logvar, generator)
+        eye = torch.eye(k, device=x.device, dtype=z.dtype)
+        zk = z.repeat_interleave(k, dim=0)                       # (B*K, D): example-major
+        yk = eye.repeat(batch, 1)                                 # (B*K, K)
+        xk = x.repeat_interleave(k, dim=0)
+        rec_k = bernoulli_log_likelihood(self.decode(zk, yk), xk).view(batch, k)
+        q = logits.softmax(1)
+        log_q = logits.log_softmax(1)
+        rec = (q * rec_k).sum(1)
+        kl_z = kl_standard_normal(mu, logvar).sum(1)
+        entropy = -(q * log_q).sum(1)
+        kl_y = math.log(k) - entropy                              # KL(q(y|x) || Uniform)
+        elbo = rec - kl_z - kl_y
+        return dict(elbo=elbo, rec=rec, kl_z=kl_z, kl_y=kl_y, entropy=entropy, rec_per_class=rec_k,
+                    logits=logits, mu=mu, logvar=logvar)
+
+    # ---- training objective -------------------------------------------------------------
+    def loss(self, x_lab: torch.Tensor, y_lab: torch.Tensor, x_unl: torch.Tensor,
+             step: int = 0) -> dict[str, torch.Tensor]:
+        """-mean L(x_lab, y_lab) - mean U(x_unl) + alpha * mean CE(q(y | x_lab), y_lab).
+
+        x_lab: (B_l, C, H, W), y_lab: (B_l,) int64, x_unl: (B_u, C, H, W); step is unused (the
+        training loop passes it to every model). Returns scalars: loss, elbo_lab, elbo_unl, ce.
+        """
+        check_labels(y_lab, self.num_classes, len(x_lab))
+        lab = self.labelled_elbo(x_lab, one_hot(y_lab, self.num_classes))
+        unl = self.unlabelled_elbo(x_unl)
+        ce = F.cross_entropy(lab["logits"], y_lab)
+        loss = -lab["elbo"].mean() - unl["elbo"].mean() + self.alpha * ce
+        return dict(loss=loss, elbo_lab=lab["elbo"].mean().detach(),
+                    elbo_unl=unl["elbo"].mean().detach(), ce=ce.detach())

@@ -1,0 +1,202 @@
+"""SHOT-VAE (Feng et al. 2021): M2 with two label-aware approximations of the ELBO.
+
+1. Smooth-ELBO on labelled data. The one-hot label is replaced by a smoothed label
+   p_hat(y | x), so that the label-predictive loss KL(p_hat || q(y | x)) becomes part of the bound.
+   The official code (FengHZ/SHOT-VAE, ``lib/utils/mixup.py``, ``main_shot_vae.py``) smooths by
+   mixup between two labelled images: lam ~ Beta(0.1, 0.1), x_hat = lam x + (1 - lam) x_perm,
+   p_hat = lam 1_y + (1 - lam) 1_y_perm, loss CE(p_hat, q(y | x_hat)) (KL plus a constant).
+2. Optimal interpolation on unlabelled data. lam ~ Beta(2, 2), x_tilde = lam x0 + (1 - lam) x1;
+   the targets are the same interpolation of the two inputs' posteriors, computed without
+   gradient: p_tilde = lam q(y | x0) + (1 - lam) q(y | x1) and, for the Gaussians, the W2
+   geodesic mu_tilde = lam mu0 + (1 - lam) mu1, sigma_tilde = lam sigma0 + (1 - lam) sigma1.
+   Losses: CE(p_tilde, q(y | x_tilde)) and the squared W2 distance
+   ||mu(x_tilde) - mu_tilde||^2 + ||sigma(x_tilde) - sigma_tilde||^2.
+3. Both consistency weights follow the code's ramp s(e, E, a) = a exp(-5 (1 - min(1, e/E))^2).
+
+As in the code, one lam is drawn per batch, pairs come from a random permutation (the code's
+nearest-neighbour pairing is off by default), the ELBO terms are computed on the clean inputs
+and the classification terms on the mixed ones. Unlike the code, y is marginalised exactly in
+the unlabelled ELBO (as in M2) instead of sampled by Gumbel-softmax, so that SHOT-VAE differs
+from our M2 only by the two approximations above.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from vaebook.models.m2 import M2, check_labels, one_hot
+
+__all__ = ["SHOTVAE", "ramp", "mix", "smooth_labels", "interpolation_targets",
+           "w2_diag_gaussians", "soft_cross_entropy"]
+
+
+def ramp(step: float, ramp_steps: float, max_value: float = 1.0) -> float:
+    """s(e, E, a) = a * exp(-5 (1 - min(1, e / E))^2): from a*exp(-5) at 0 to a at E and after."""
+    if step < 0 or ramp_steps < 0:
+        raise ValueError(f"step and ramp_steps must be >= 0, got {step} and {ramp_steps}")
+    if ramp_steps == 0:
+        return float(max_value)
+    return float(max_value) * math.exp(-5.0 * (1.0 - min(1.0, step / ramp_steps)) ** 2)
+
+
+def _check_lam(lam: float) -> float:
+    lam = float(lam)
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam must be in [0, 1], got {lam}")
+    return lam
+
+
+def _check_perm(perm: torch.Tensor, batch_size: int) -> None:
+    if not isinstance(perm, torch.Tensor) or perm.dtype != torch.int64 or perm.shape != (batch_size,):
+        raise ValueError(f"perm must be an int64 tensor of shape ({batch_size},)")
+    if not torch.equal(perm.sort().values, torch.arange(batch_size, device=perm.device)):
+        raise ValueError("perm must be a permutation of range(batch_size)")
+
+
+def mix(a: torch.Tensor, lam: float, perm: torch.Tensor) -> torch.Tensor:
+    """lam * a + (1 - lam) * a[perm] for a batch a: (B, ...); perm: (B,) a permutation."""
+    lam = _check_lam(lam)
+    _check_perm(perm, len(a))
+    return lam * a + (1.0 - lam) * a[perm]
+
+
+def smooth_labels(x: torch.Tensor, y: torch.Tensor, num_classes: int, lam: float,
+                  perm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mixup smoothing of labelled pairs: (x_hat (B, C, H, W), p_hat (B, K)).
+
+    x: (B, C, H, W) images, y: (B,) int64 labels, lam in [0, 1], perm: (B,) a permutation.
+    """
+    check_labels(y, num_classes, len(x))
+    return mix(x, lam, perm), mix(one_hot(y, num_classes), lam, perm)
+
+
+@torch.no_grad()
+def interpolation_targets(logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+                          lam: float, perm: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Detached targets for x_tilde = lam x + (1 - lam) x[perm]: (p_tilde, mu_tilde, sigma_tilde).
+
+    logits: (B, K) of q(y | x); mu, logvar: (B, D) of q(z | x). p_tilde (B, K) is the mixture of
+    the two label posteriors; (mu_tilde, sigma_tilde), each (B, D), is the point at lam on the
+    W2 geodesic between the two diagonal Gaussians. No gradient flows into the targets.
+    """
+    if logits.dim() != 2 or mu.dim() != 2 or mu.shape != logvar.shape or len(logits) != len(mu):
+        raise ValueError(f"need logits (B, K) and mu, logvar (B, D), got {tuple(logits.shape)}, "
+                         f"{tuple(mu.shape)}, {tuple(logvar.shape)}")
+    return (mix(logits.softmax(1), lam, perm), mix(mu, lam, perm),
+            mix(torch.exp(0.5 * logvar), lam, perm))
+
+
+def w2_diag_gaussians(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor,
+                      sigma2: torch.Tensor) -> torch.Tensor:
+    """Squared 2-Wasserstein distance between N(mu1, diag sigma1^2) and N(mu2, diag sigma2^2).
+
+    All (B, D) with sigma > 0 given as standard deviations. Returns (B,):
+    ||mu1 - mu2||^2 + ||sigma1 - sigma2||^2.
+    """
+    if not (mu1.shape == sigma1.shape == mu2.shape == sigma2.shape) or mu1.dim() != 2:
+        raise ValueError("mu1, sigma1, mu2, sigma2 must all have the same shape (B, D)")
+    if (sigma1 < 0).any() or (sigma2 < 0).any():
+        raise ValueError("sigma1 and sigma2 must be standard deviations (>= 0)")
+    return (mu1 - mu2).pow(2).sum(1) + (sigma1 - sigma2).pow(2).sum(1)
+
+
+def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """-sum_k target_k log softmax(logits)_k per example. logits, target: (B, K). Returns (B,)."""
+    if logits.shape != target.shape or logits.dim() != 2:
+        raise ValueError(f"logits and target must both be (B, K), got {tuple(logits.shape)} and "
+                         f"{tuple(target.shape)}")
+    return -(target * F.log_softmax(logits, dim=1)).sum(1)
+
+
+class SHOTVAE(M2):
+    """M2's network trained with the smooth-ELBO and the optimal-interpolation approximation.
+
+    Same constructor as :class:`M2`, plus (defaults from the official code, main_shot_vae.py):
+    smooth: use the smooth-ELBO on labelled data (False: M2's labelled objective);
+    interpolate: add the optimal-interpolation terms on unlabelled data;
+    smooth_beta: Beta(eps, eps) for the labelled mixup, eps = 0.1 (``--mas``);
+    interp_beta: Beta(a, a) for the unlabelled interpolation, a = 2 (``--mau``);
+    consistency_weight: max weight of CE(p_tilde, q(y | x_tilde)) relative to the labelled
+    cross-entropy, 1 (``--wrd``); it is multiplied by alpha like the labelled term;
+    w2_weight: max weight of the squared W2 term, in nats of ELBO, 1 (``--pwm``, which the code
+    multiplies by the KL weight); ramp_steps: steps until both weights reach their max (the code
+    reaches ``--wrd`` at 0.4 of training, ``--wmf``).
+    """
+
+    def __init__(self, *args, smooth: bool = True, interpolate: bool = True,
+                 smooth_beta: float = 0.1, interp_beta: float = 2.0,
+                 consistency_weight: float = 1.0, w2_weight: float = 1.0,
+                 ramp_steps: int = 400, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if smooth_beta <= 0 or interp_beta <= 0:
+            raise ValueError(f"Beta parameters must be > 0, got {smooth_beta} and {interp_beta}")
+        if consistency_weight < 0 or w2_weight < 0 or ramp_steps < 0:
+            raise ValueError("consistency_weight, w2_weight and ramp_steps must be >= 0")
+        self.smooth, self.interpolate = bool(smooth), bool(interpolate)
+        self.smooth_beta, self.interp_beta = float(smooth_beta), float(interp_beta)
+        self.consistency_weight, self.w2_weight = float(consistency_weight), float(w2_weight)
+        self.ramp_steps = int(ramp_steps)
+        self.config.update(smooth=self.smooth, interpolate=self.interpolate,
+                           smooth_beta=self.smooth_beta, interp_beta=self.interp_beta,
+                           consistency_weight=self.consistency_weight, w2_weight=self.w2_weight,
+                           ramp_steps=self.ramp_steps)
+
+    def _draw(self, beta: float, batch_size: int, device: torch.device
+              ) -> tuple[float, torch.Tensor]:
+        lam = float(torch.distributions.Beta(beta, beta).sample())
+        return lam, torch.randperm(batch_size, device=device)
+
+    def smooth_elbo_loss(self, x: torch.Tensor, y: torch.Tensor, lam: float,
+                         perm: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Labelled part: -mean L(x, y) + alpha * mean CE(p_hat, q(y | x_hat)).
+
+        x: (B, C, H, W), y: (B,) int64; lam in [0, 1]; perm: (B,) permutation. With lam = 1 this
+        is M2's labelled objective.
+        """
+        check_labels(y, self.num_classes, len(x))
+        lab = self.labelled_elbo(x, one_hot(y, self.num_classes))
+        x_hat, p_hat = smooth_labels(x, y, self.num_classes, lam, perm)
+        logits_hat = lab["logits"] if lam == 1.0 else self.classify(x_hat)
+        ce = soft_cross_entropy(logits_hat, p_hat).mean()
+        return dict(loss=-lab["elbo"].mean() + self.alpha * ce, elbo=lab["elbo"].mean(), ce=ce)
+
+    def interpolation_loss(self, x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor,
+                           logvar: torch.Tensor, lam: float, perm: torch.Tensor
+                           ) -> dict[str, torch.Tensor]:
+        """CE(p_tilde, q(y | x_tilde)) and W2^2(q(z | x_tilde), target), each a batch mean.
+
+        x: (B, C, H, W) unlabelled images; logits, mu, logvar: their posteriors (detached here).
+        """
+        p_t, mu_t, sigma_t = interpolation_targets(logits, mu, logvar, lam, perm)
+        mu_m, logvar_m, logits_m = self.infer(mix(x, lam, perm))
+        ce = soft_cross_entropy(logits_m, p_t).mean()
+        w2 = w2_diag_gaussians(mu_m, torch.exp(0.5 * logvar_m), mu_t, sigma_t).mean()
+        return dict(ce=ce, w2=w2)
+
+    def loss(self, x_lab: torch.Tensor, y_lab: torch.Tensor, x_unl: torch.Tensor,
+             step: int = 0) -> dict[str, torch.Tensor]:
+        """The SHOT-VAE objective for one step (``step`` drives the ramp). Scalars: loss, ..."""
+        check_labels(y_lab, self.num_classes, len(x_lab))
+        if self.smooth:
+            lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device)
+        else:
+            lam, perm = 1.0, torch.arange(len(x_lab), device=x_lab.device)
+        lab = self.smooth_elbo_loss(x_lab, y_lab, lam, perm)
+        unl = self.unlabelled_elbo(x_unl)
+        loss = lab["loss"] - unl["elbo"].mean()
+        out = dict(elbo_lab=lab["elbo"].detach(), elbo_unl=unl["elbo"].mean().detach(),
+                   ce=lab["ce"].detach())
+        if self.interpolate:
+            lam_u, perm_u = self._draw(self.interp_beta, len(x_unl), x_unl.device)
+            oi = self.interpolation_loss(x_unl, unl["logits"], unl["mu"], unl["logvar"], lam_u,
+                                         perm_u)
+            s = ramp(step, self.ramp_steps)
+            loss = loss + s * (self.alpha * self.consistency_weight * oi["ce"]
+                               + self.w2_weight * oi["w2"])
+            out.update(ce_interp=oi["ce"].detach(), w2=oi["w2"].detach())
+        out["loss"] = loss
+        return out
