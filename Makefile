@@ -10,7 +10,6 @@ export MKL_NUM_THREADS ?= $(OMP_NUM_THREADS)
 export OMP_WAIT_POLICY ?= PASSIVE
 # No progress bars in executed (committed or CI) notebooks.
 export VAEBOOK_NO_PROGRESS ?= 1
-export MPLBACKEND ?= Agg
 
 NB ?= $(wildcard notebooks/*.ipynb)
 

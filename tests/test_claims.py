@@ -7,11 +7,11 @@ from vaebook import claims
 
 
 def test_a_claim_that_holds_prints_a_stable_line(capsys):
-    result = claims.check("003-a", "mean TC exceeds sampled TC", 1.2 > 0.1, tc_mean=1.2, tc_sampled=0.1)
+    assert claims.check("003-a", "mean TC exceeds sampled TC", 1.2 > 0.1, tc_mean=1.2, tc_sampled=0.1) is None
     out = capsys.readouterr().out.splitlines()
     assert out == ["claim 003-a: holds — mean TC exceeds sampled TC",
                    "  measured: tc_mean=1.2, tc_sampled=0.1"]
-    assert result in claims.results()
+    assert claims.results()[-1].line() == "claim 003-a: holds — mean TC exceeds sampled TC"
 
 
 def test_a_claim_that_fails_raises():
