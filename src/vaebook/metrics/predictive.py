@@ -1,0 +1,161 @@
+"""Metrics that train predictors of the factors from the codes: DCI, SAP and explicitness.
+
+Each splits the N points into a training and a test part with a seeded permutation (the
+disentanglement_lib scripts draw 10,000 training and 5,000 test points instead).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from vaebook.metrics._checks import check_codes_factors, check_fraction, check_positive_int
+
+__all__ = ["DCIResult", "dci", "group_factor_values", "sap_score_matrix", "sap", "explicitness"]
+
+
+def _split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    test_fraction = check_fraction(test_fraction, "test_fraction")
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction)))
+    return perm[n_test:], perm[:n_test]
+
+
+def group_factor_values(factors: np.ndarray, max_classes: int) -> np.ndarray:
+    """Group the values of each factor that has more than max_classes values into max_classes
+    ordinal bins of consecutive values (e.g. 32 x positions -> 8 bins of 4). (N, K) -> (N, K)."""
+    max_classes = check_positive_int(max_classes, "max_classes", minimum=2)
+    out = np.array(factors, dtype=np.int64, copy=True)
+    for k in range(out.shape[1]):
+        values, idx = np.unique(out[:, k], return_inverse=True)
+        if len(values) > max_classes:
+            out[:, k] = (idx.reshape(-1) * max_classes) // len(values)
+    return out
+
+
+class DCIResult(NamedTuple):
+    """DCI scores (Eastwood & Williams, 2018) and the importance matrix R: (D, K)."""
+
+    disentanglement: float
+    completeness: float
+    informativeness: float
+    importance: np.ndarray
+
+
+def _one_minus_entropy(p: np.ndarray, base: int) -> np.ndarray:
+    """1 - H(p) / log(base) for each column of non-negative weights p (normalised per column)."""
+    p = p + 1e-11
+    p = p / p.sum(axis=0, keepdims=True)
+    return 1.0 - (-(p * np.log(p)).sum(axis=0) / np.log(base))
+
+
+def dci(codes: np.ndarray, factors: np.ndarray, *, test_fraction: float = 0.3,
+        max_train: int | None = 2000, max_classes: int | None = 8, n_estimators: int = 10,
+        max_depth: int = 3, seed: int = 0) -> DCIResult:
+    """Disentanglement, completeness and informativeness from gradient-boosted trees.
+
+    One ``GradientBoostingClassifier`` per factor predicts it from all codes; its feature
+    importances fill column k of R (D, K). Disentanglement: 1 - entropy (base K) of each code's
+    row of R, weighted by the code's share of the total importance; completeness: the same over
+    each factor's column (base D); informativeness: mean test accuracy over factors.
+
+    Sizes are kept modest for the CPU (disentanglement_lib: 100 trees, 10,000 training points,
+    no grouping): ``n_estimators=10`` trees of depth 3, at most ``max_train`` training points,
+    and factors with more than ``max_classes`` values grouped into ``max_classes`` ordinal bins
+    (boosting fits one tree per class per stage). Pass ``None`` to lift either limit.
+    codes: (N, D), D >= 2; factors: (N, K) integer labels, K >= 2.
+    """
+    c, f = check_codes_factors(codes, factors, min_dims=2, min_factors=2)
+    n_estimators = check_positive_int(n_estimators, "n_estimators")
+    max_depth = check_positive_int(max_depth, "max_depth")
+    if max_classes is not None:
+        f = group_factor_values(f, max_classes)
+    train, test = _split(len(c), test_fraction, seed)
+    if max_train is not None:
+        train = train[: check_positive_int(max_train, "max_train", minimum=2)]
+    importance = np.zeros((c.shape[1], f.shape[1]))
+    accuracy = []
+    for k in range(f.shape[1]):
+        model = GradientBoostingClassifier(n_estimators=n_estimators, max_depth=max_depth,
+                                           random_state=seed)
+        model.fit(c[train], f[train, k])
+        importance[:, k] = np.abs(model.feature_importances_)
+        accuracy.append(model.score(c[test], f[test, k]))
+    weights = importance if importance.sum() > 0 else np.ones_like(importance)
+    code_share = weights.sum(axis=1) / weights.sum()
+    factor_share = weights.sum(axis=0) / weights.sum()
+    disentanglement = float(np.sum(_one_minus_entropy(importance.T, f.shape[1]) * code_share))
+    completeness = float(np.sum(_one_minus_entropy(importance, c.shape[1]) * factor_share))
+    return DCIResult(disentanglement, completeness, float(np.mean(accuracy)), importance)
+
+
+def sap_score_matrix(codes: np.ndarray, factors: np.ndarray, *, continuous_factors: bool = False,
+                     test_fraction: float = 0.3, seed: int = 0) -> np.ndarray:
+    """How well each single code predicts each factor: (D, K).
+
+    Discrete factors (default, as disentanglement_lib): test accuracy of a
+    ``LinearSVC(C=0.01, class_weight="balanced")`` trained on that one code. Continuous (the
+    factor index taken as a number): squared correlation R^2 between code and factor, on all N.
+    """
+    c, f = check_codes_factors(codes, factors)
+    if continuous_factors:
+        cc = np.corrcoef(np.concatenate([c, f], axis=1), rowvar=False)
+        r2 = cc[: c.shape[1], c.shape[1]:] ** 2
+        return np.nan_to_num(r2)  # a constant code explains nothing
+    train, test = _split(len(c), test_fraction, seed)
+    scores = np.zeros((c.shape[1], f.shape[1]))
+    for i in range(c.shape[1]):
+        xi_train, xi_test = c[train, i:i + 1], c[test, i:i + 1]
+        for k in range(f.shape[1]):
+            clf = LinearSVC(C=0.01, class_weight="balanced", random_state=seed)
+            clf.fit(xi_train, f[train, k])
+            scores[i, k] = np.mean(clf.predict(xi_test) == f[test, k])
+    return scores
+
+
+def sap(codes: np.ndarray, factors: np.ndarray, *, continuous_factors: bool = False,
+        test_fraction: float = 0.3, seed: int = 0) -> float:
+    """Separated attribute predictability (Kumar et al., 2018), as in disentanglement_lib.
+
+    For each factor, the best single code's score minus the second best's (see
+    :func:`sap_score_matrix`), averaged over factors. With discrete factors a perfect code
+    scores at most 1 - chance accuracy (the second-best code still guesses at chance).
+    codes: (N, D), D >= 2; factors: (N, K).
+    """
+    scores = sap_score_matrix(codes, factors, continuous_factors=continuous_factors,
+                              test_fraction=test_fraction, seed=seed)
+    if scores.shape[0] < 2:
+        raise ValueError(f"codes needs at least 2 dimensions, got {scores.shape[0]}")
+    top = np.sort(scores, axis=0)
+    return float(np.mean(top[-1] - top[-2]))
+
+
+def explicitness(codes: np.ndarray, factors: np.ndarray, *, test_fraction: float = 0.3,
+                 seed: int = 0) -> float:
+    """Explicitness (Ridgeway & Mozer, 2018): how well a linear model reads each factor.
+
+    One multinomial logistic regression per factor on all (standardised) codes; score = test
+    ROC AUC of each class against the rest, averaged over classes and factors. 0.5 is chance,
+    1 perfect. codes: (N, D); factors: (N, K).
+    """
+    c, f = check_codes_factors(codes, factors)
+    train, test = _split(len(c), test_fraction, seed)
+    per_factor = []
+    for k in range(f.shape[1]):
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+        clf.fit(c[train], f[train, k])
+        proba = clf.predict_proba(c[test])
+        aucs = []
+        for j, label in enumerate(clf.classes_):
+            positive = f[test, k] == label
+            if 0 < positive.sum() < len(positive):  # AUC needs both outcomes in the test set
+                aucs.append(roc_auc_score(positive, proba[:, j]))
+        per_factor.append(np.mean(aucs) if aucs else 0.5)
+    return float(np.mean(per_factor))
