@@ -1,0 +1,1 @@
+"""Training scripts whose checkpoints the notebooks load (run with ``python -m``)."""

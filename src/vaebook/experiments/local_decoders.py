@@ -1,0 +1,213 @@
+"""Train VAEs with local, full and factorised autoregressive decoders (chapter 3).
+
+Every setting is on the command line and every run is seeded; each model is written as a small
+checkpoint (weights in float16) that ``notebooks/03_local_decoders.ipynb`` loads and evaluates.
+The committed checkpoints were made by the commands in ``checkpoints/local_decoders/README.md``:
+
+    python -m vaebook.experiments.local_decoders --contexts 0 1 2 3 full --seeds 0 1 2 \\
+        --latent-dim 2 --num-epochs 38 --out src/vaebook/checkpoints/local_decoders
+
+``context`` is the decoder's receptive field: 0 factorised, l >= 1 a local window of radius l
+(2l^2 + 2l visible pixels), ``full`` a full-context PixelCNN (see :mod:`vaebook.models.pixelcnn`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from vaebook import data, probes, train, utils
+from vaebook.losses import kl_standard_normal, reparameterize
+from vaebook.models.pixelcnn import PixelVAE, check_context
+
+__all__ = ["context_name", "parse_context", "checkpoint_path", "train_one", "load_model",
+           "class_information", "evaluate", "main", "CHECKPOINT_DIR"]
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "local_decoders"
+
+
+def parse_context(text: str) -> int | str:
+    """'0', '1', ..., or 'full' -> the ``context`` argument of :class:`PixelVAE`."""
+    value: int | str = text if text == "full" else int(text) if text.isdigit() else text
+    check_context(value)
+    return value
+
+
+def context_name(context: int | str) -> str:
+    """A readable name: 'factorised', 'local1', 'local2', ..., 'full'."""
+    check_context(context)
+    if context == "full":
+        return "full"
+    return "factorised" if context == 0 else f"local{context}"
+
+
+def checkpoint_path(out: str | Path, latent_dim: int, context: int | str, seed: int) -> Path:
+    """Where a run is saved: ``out/z{latent_dim}_{name}_s{seed}.pt``."""
+    return Path(out) / f"z{latent_dim}_{context_name(context)}_s{seed}.pt"
+
+
+def kl_weight(epoch: int, anneal_epochs: int) -> float:
+    """Linear KL annealing: the weight grows from 1/anneal_epochs to 1 over the first epochs."""
+    if anneal_epochs <= 0:
+        return 1.0
+    return min(1.0, (epoch + 1) / anneal_epochs)
+
+
+def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int = 2,
+              num_epochs: int = 38, anneal_epochs: int = 19, batch_size: int = 100,
+              lr: float = 1e-3, likelihood: str = "bernoulli", hidden_channels: int = 16,
+              full_layers: int = 4, encoder: str = "conv",
+              encoder_channels: tuple[int, ...] = (16, 32),
+              encoder_hidden: int = 128) -> tuple[PixelVAE, dict]:
+    """Train one PixelVAE on x (N, C, H, W) in [0, 1]; return it and its meta (config, history)."""
+    utils.seed_everything(seed)
+    model = PixelVAE(tuple(x.shape[1:]), latent_dim, context, likelihood,
+                     hidden_channels=hidden_channels, full_layers=full_layers, encoder=encoder,
+                     encoder_channels=tuple(encoder_channels), encoder_hidden=encoder_hidden)
+    start = time.perf_counter()
+    history = train.fit(model, x, num_epochs=num_epochs, batch_size=batch_size, lr=lr, seed=seed,
+                        loss_fn=lambda m, xb, yb, epoch: m.loss(xb, kl_weight(epoch, anneal_epochs)),
+                        progress=False)
+    seconds = time.perf_counter() - start
+    steps = num_epochs * -(-len(x) // batch_size)
+    meta = dict(config=model.config, history=history, seed=seed, num_epochs=num_epochs,
+                anneal_epochs=anneal_epochs, batch_size=batch_size, lr=lr, steps=steps,
+                train_seconds=round(seconds, 1), threads=torch.get_num_threads())
+    return model, meta
+
+
+def load_model(path: str | Path) -> tuple[PixelVAE, dict]:
+    """Rebuild a PixelVAE from a checkpoint written by this script (weights_only load)."""
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or "config" not in payload.get("meta", {}):
+        raise ValueError(f"{path} is not a local-decoders checkpoint (no meta['config'])")
+    model = PixelVAE(**payload["meta"]["config"])
+    meta = train.load_checkpoint(path, model)
+    model.eval()
+    return model, meta
+
+
+def class_information(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray,
+                      y_test: np.ndarray) -> float:
+    """A lower bound, in nats, on the class information I(y; z) held by a representation.
+
+    For any classifier q(y | z), I(y; z) = H(y) - H(y | z) >= H(y) - E[-log q(y | z)]. Here q is
+    the linear probe (logistic regression on standardised z) fitted on the training split; H(y)
+    and the cross-entropy are measured on the test split. z: (N, D), y: (N,) int.
+    Comparable with the KL (the rate, also in nats), which bounds what z holds about x.
+    """
+    z_train, z_test = probes.check_features(z_train, "z_train"), probes.check_features(z_test)
+    y_train, y_test = probes.check_labels(y_train, "y_train"), probes.check_labels(y_test)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    clf.fit(z_train, y_train)
+    if not set(np.unique(y_test)) <= set(clf.classes_):
+        raise ValueError("y_test holds classes that y_train does not")
+    _, counts = np.unique(y_test, return_counts=True)
+    freq = counts / counts.sum()
+    entropy = float(-(freq * np.log(freq)).sum())
+    return entropy - log_loss(y_test, clf.predict_proba(z_test), labels=clf.classes_)
+
+
+@torch.no_grad()
+def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
+             x_test: torch.Tensor, y_test: torch.Tensor, *, num_labels: tuple[int, ...] = (10, 100),
+             num_draws: int = 10, seed: int = 0) -> dict[str, float]:
+    """Held-out rate and bound, and how well the encoder mean serves a classifier.
+
+    Returns ``kl`` (mean KL(q(z|x) || p(z)) on x_test, nats), ``nelbo`` (-ELBO on x_test, one
+    seeded z sample per image), ``rec`` (its reconstruction part), ``probe`` (logistic regression
+    on the mean, all training labels), ``class_nats`` (:func:`class_information` of the mean)
+    and ``few{n}`` (the probe with n labels in total, stratified, mean over ``num_draws``
+    seeded draws) for each n in ``num_labels``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    model.eval()
+    mu, logvar = model.encode(x_test)
+    z = reparameterize(mu, logvar, generator=generator)
+    rec = -model.log_likelihood(model.decoder(x_test, z), x_test).mean().item()
+    kl = kl_standard_normal(mu, logvar).sum(1).mean().item()
+    mu_train, _ = utils.encode(model, x_train)
+    mu_test = mu.numpy()
+    out = dict(kl=kl, nelbo=rec + kl, rec=rec,
+               probe=probes.linear_probe(mu_train, y_train, mu_test, y_test),
+               class_nats=class_information(mu_train, y_train, mu_test, y_test))
+    curve = probes.few_label_curve(mu_train, y_train, mu_test, y_test, num_labels=num_labels,
+                                   per_class=False, num_draws=num_draws, seed=seed)
+    for n, acc in zip(curve["num_labels"], curve["mean"], strict=True):
+        out[f"few{int(n)}"] = float(acc)
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m vaebook.experiments.local_decoders",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--contexts", nargs="+", type=parse_context, default=[0, 1, 2, 3, "full"],
+                   help="receptive fields: 0 factorised, l>=1 local radius, 'full'")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--latent-dim", type=int, default=2)
+    p.add_argument("--num-epochs", type=int, default=38)
+    p.add_argument("--anneal-epochs", type=int, default=19,
+                   help="linear KL warm-up length in epochs (0: none)")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--likelihood", choices=["bernoulli", "logistic_mixture"], default="bernoulli",
+                   help="bernoulli: binarised mnist5k; logistic_mixture: 256 grey levels")
+    p.add_argument("--hidden-channels", type=int, default=16)
+    p.add_argument("--full-layers", type=int, default=4)
+    p.add_argument("--encoder", choices=["conv", "mlp"], default="conv")
+    p.add_argument("--encoder-channels", nargs="+", type=int, default=[16, 32])
+    p.add_argument("--encoder-hidden", type=int, default=128)
+    p.add_argument("--max-train", type=int, default=None,
+                   help="use only N training images, a seeded random subset (quick tests)")
+    p.add_argument("--out", type=Path, default=CHECKPOINT_DIR)
+    p.add_argument("--evaluate", action="store_true", help="print held-out numbers after each run")
+    return p
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    """Train every (context, seed) pair and write its checkpoint; return the paths written."""
+    args = _parser().parse_args(argv)
+    command = "python -m vaebook.experiments.local_decoders " + shlex.join(
+        sys.argv[1:] if argv is None else argv)
+    binarize = args.likelihood == "bernoulli"
+    x, y = data.mnist5k("train", binarize=binarize)
+    if args.max_train is not None:
+        keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:args.max_train]
+        x, y = x[keep], y[keep]
+    written = []
+    for seed in args.seeds:
+        for context in args.contexts:
+            model, meta = train_one(
+                context, seed, x, latent_dim=args.latent_dim, num_epochs=args.num_epochs,
+                anneal_epochs=args.anneal_epochs, batch_size=args.batch_size, lr=args.lr,
+                likelihood=args.likelihood, hidden_channels=args.hidden_channels,
+                full_layers=args.full_layers, encoder=args.encoder,
+                encoder_channels=tuple(args.encoder_channels),
+                encoder_hidden=args.encoder_hidden)
+            path = checkpoint_path(args.out, args.latent_dim, context, seed)
+            # float16 weights keep the committed files small; they load into float32 models
+            train.save_checkpoint(path, copy.deepcopy(model).half(), command=command, **meta)
+            written.append(path)
+            line = f"{path.name}: {meta['steps']} steps in {meta['train_seconds']:.0f} s"
+            if args.evaluate:
+                x_test, y_test = data.mnist5k("test", binarize=binarize)
+                model, _ = load_model(path)
+                res = evaluate(model, x, y, x_test, y_test)
+                line += " | " + " ".join(f"{k}={v:.3f}" for k, v in res.items())
+            print(line, flush=True)
+    return written
+
+
+if __name__ == "__main__":
+    main()

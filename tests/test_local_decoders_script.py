@@ -1,0 +1,86 @@
+"""The chapter-3 training script runs end to end, so its committed checkpoints can be remade."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from vaebook.experiments import local_decoders as ld
+from vaebook.models.pixelcnn import PixelVAE
+
+
+def test_script_trains_saves_and_reloads(tmp_path):
+    written = ld.main(["--contexts", "0", "1", "--seeds", "3", "--num-epochs", "1",
+                       "--max-train", "100", "--batch-size", "50", "--hidden-channels", "4",
+                       "--encoder-channels", "4", "8", "--encoder-hidden", "8",
+                       "--out", str(tmp_path)])
+    assert [p.name for p in written] == ["z2_factorised_s3.pt", "z2_local1_s3.pt"]
+    model, meta = ld.load_model(written[1])
+    assert isinstance(model, PixelVAE) and model.context == 1
+    assert meta["steps"] == 2 and meta["seed"] == 3
+    assert meta["command"].startswith("python -m vaebook.experiments.local_decoders --contexts")
+    assert set(meta["history"]) >= {"loss", "rec", "kl", "elbo"}
+    payload = torch.load(written[1], weights_only=True)
+    assert all(v.dtype == torch.float16 for v in payload["state_dict"].values()
+               if v.is_floating_point())
+
+
+def test_training_is_seeded(tmp_path):
+    args = ["--contexts", "1", "--seeds", "0", "--num-epochs", "1", "--max-train", "60",
+            "--batch-size", "30", "--hidden-channels", "4", "--encoder", "mlp",
+            "--encoder-hidden", "8"]
+    a = ld.main(args + ["--out", str(tmp_path / "a")])[0]
+    b = ld.main(args + ["--out", str(tmp_path / "b")])[0]
+    sa = torch.load(a, weights_only=True)["state_dict"]
+    sb = torch.load(b, weights_only=True)["state_dict"]
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_evaluate_reports_rate_bound_and_probes():
+    torch.manual_seed(0)
+    x = (torch.rand(60, 1, 28, 28) > 0.5).float()
+    y = torch.arange(60) % 3
+    model = PixelVAE(latent_dim=2, context=1, hidden_channels=4, encoder_channels=(4, 8),
+                     encoder_hidden=8)
+    res = ld.evaluate(model, x[:40], y[:40], x[40:], y[40:], num_labels=(6,), num_draws=2)
+    assert set(res) == {"kl", "nelbo", "rec", "probe", "class_nats", "few6"}
+    assert res["kl"] >= 0 and abs(res["nelbo"] - res["rec"] - res["kl"]) < 1e-3
+    assert 0 <= res["probe"] <= 1 and 0 <= res["few6"] <= 1
+
+
+def test_class_information_is_a_bound_between_zero_and_the_label_entropy():
+    rng = np.random.default_rng(0)
+    y = np.arange(600) % 3
+    informative = np.eye(3)[y] * 4 + rng.normal(size=(600, 3))
+    noise = rng.normal(size=(600, 3))
+    full = ld.class_information(informative[:400], y[:400], informative[400:], y[400:])
+    none = ld.class_information(noise[:400], y[:400], noise[400:], y[400:])
+    assert 0.8 * np.log(3) < full <= np.log(3)
+    assert abs(none) < 0.05
+    with pytest.raises(ValueError, match="classes that y_train does not"):
+        ld.class_information(noise[:10], y[:10] % 2, noise[10:20], y[10:20])
+
+
+def test_context_names_and_bad_arguments(tmp_path):
+    assert [ld.context_name(c) for c in (0, 2, "full")] == ["factorised", "local2", "full"]
+    assert ld.parse_context("full") == "full" and ld.parse_context("3") == 3
+    assert ld.checkpoint_path(tmp_path, 2, 1, 0).name == "z2_local1_s0.pt"
+    assert ld.kl_weight(0, 4) == 0.25 and ld.kl_weight(9, 4) == 1.0 and ld.kl_weight(0, 0) == 1.0
+    with pytest.raises(ValueError, match="context must be"):
+        ld.parse_context("wide")
+    with pytest.raises(ValueError, match="not a local-decoders checkpoint"):
+        bad = tmp_path / "bad.pt"
+        torch.save({"state_dict": {}, "meta": {}}, bad)
+        ld.load_model(bad)
+
+
+@pytest.mark.slow
+def test_module_runs_from_the_command_line(tmp_path):
+    cmd = [sys.executable, "-m", "vaebook.experiments.local_decoders", "--contexts", "full",
+           "--num-epochs", "1", "--max-train", "50", "--batch-size", "50", "--hidden-channels",
+           "4", "--full-layers", "1", "--encoder-hidden", "8", "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120)
+    assert "z2_full_s0.pt: 1 steps" in done.stdout
+    assert (tmp_path / "z2_full_s0.pt").is_file()
