@@ -31,7 +31,7 @@ def execution_seconds(path: str | Path) -> float:
         timing = cell.get("metadata", {}).get("execution", {})
         if "iopub.execute_input" not in timing or "shell.execute_reply" not in timing:
             raise ValueError(f"{path}: a code cell has no execution timing; execute it with "
-                             "`make execute NB={path}`")
+                             f"`make execute NB={path}`")
         starts.append(_stamp(timing["iopub.execute_input"]))
         ends.append(_stamp(timing["shell.execute_reply"]))
     if not starts:
