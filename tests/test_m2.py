@@ -62,6 +62,13 @@ def test_loss_is_minus_bounds_plus_alpha_ce():
     assert all(p.grad is not None for p in m.parameters())
 
 
+def test_decoder_dims_sets_decoder_widths():
+    m = M2(image_shape=SHAPE, num_classes=4, latent_dim=3, hidden_dims=(16,), decoder_dims=(5, 7))
+    widths = [layer.out_features for layer in m.decoder.net if isinstance(layer, torch.nn.Linear)]
+    assert widths == [5, 7, 64]
+    assert M2(**m.config).config == m.config
+
+
 def test_custom_decoder_is_used():
     dec = MLPDecoder(3 + 4, SHAPE, (8,))
     m = M2(image_shape=SHAPE, num_classes=4, latent_dim=3, hidden_dims=(16,), decoder=dec)

@@ -87,7 +87,9 @@ class M2(nn.Module):
     """Kingma et al.'s M2 with a shared trunk and factorised q(z | x) q(y | x).
 
     image_shape: (C, H, W) of x in [0, 1]; num_classes: K; latent_dim: D of z;
-    hidden_dims: widths of the MLP trunk and decoder (ignored where ``trunk``/``decoder`` given);
+    hidden_dims: widths of the MLP trunk (and of the decoder, reversed, unless ``decoder_dims``);
+    decoder_dims: widths of the MLP decoder's hidden layers (its cost is paid K times per
+    unlabelled example, so a narrower decoder is the cheapest speed-up);
     alpha: weight of the classification term per labelled example, in nats of ELBO per nat of
     cross-entropy. Our default 100 is the CPU pilot's ELBO weight of 0.01 (papers.md); the SHOT-VAE
     code weights the ELBO by about 1e-3 against classification, and Kingma et al. use alpha = 0.1 N
@@ -98,8 +100,8 @@ class M2(nn.Module):
 
     def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28), num_classes: int = 10,
                  latent_dim: int = 16, hidden_dims: tuple[int, ...] = (256, 256),
-                 alpha: float = 100.0, trunk: nn.Module | None = None,
-                 decoder: nn.Module | None = None) -> None:
+                 alpha: float = 100.0, decoder_dims: tuple[int, ...] | None = None,
+                 trunk: nn.Module | None = None, decoder: nn.Module | None = None) -> None:
         super().__init__()
         if len(image_shape) != 3 or any(int(s) < 1 for s in image_shape):
             raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
@@ -114,7 +116,8 @@ class M2(nn.Module):
         self.alpha = float(alpha)
         self.config = dict(image_shape=self.image_shape, num_classes=self.num_classes,
                            latent_dim=self.latent_dim, hidden_dims=tuple(hidden_dims),
-                           alpha=self.alpha)
+                           alpha=self.alpha,
+                           decoder_dims=None if decoder_dims is None else tuple(decoder_dims))
         self.trunk = trunk if trunk is not None else MLPTrunk(math.prod(self.image_shape),
                                                               tuple(hidden_dims))
         if not hasattr(self.trunk, "out_dim"):
@@ -123,8 +126,10 @@ class M2(nn.Module):
         self.mu_head = nn.Linear(width, latent_dim)
         self.logvar_head = nn.Linear(width, latent_dim)
         self.class_head = nn.Linear(width, num_classes)
+        if decoder_dims is None:
+            decoder_dims = tuple(reversed(hidden_dims))
         self.decoder = decoder if decoder is not None else MLPDecoder(
-            latent_dim + num_classes, self.image_shape, tuple(reversed(hidden_dims)))
+            latent_dim + num_classes, self.image_shape, tuple(decoder_dims))
 
     # ---- inference and generation -------------------------------------------------------
     def infer(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
