@@ -58,10 +58,14 @@ class ClaimResult:
 _RESULTS: list[ClaimResult] = []
 
 # The claims the book checks: id -> (paraphrase, chapter). 000/002/003 come from the seed papers'
-# abstracts (shared/claims.md); 001 is the book's own check of chapter 1.
+# abstracts (shared/claims.md); 1NN are the book's own checks of chapter NN.
 CLAIMS: dict[str, tuple[str, int]] = {
-    "001-a": ("(the book's own check) a VAE trained without labels has a mean representation from "
+    "101-a": ("(the book's own check) a VAE trained without labels has a mean representation from "
               "which a linear probe reads the digit class far above chance", 1),
+    "102-a": ("(the book's own check) a VAE's mean codes probe at least as well as its sampled "
+              "codes", 2),
+    "102-b": ("(the book's own check) a collapsed latent (a small fraction of the rate) probes "
+              "worse than an active one", 2),
     "000-a": ("a VAE's mean representation is less competitive for classification than a "
               "non-latent model's (e.g. a deterministic autoencoder)", 2),
     "000-b": ("with a decoder that can model only local structure, the latent captures the global "
