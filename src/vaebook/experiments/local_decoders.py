@@ -127,9 +127,10 @@ def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
 
     Returns ``kl`` (mean KL(q(z|x) || p(z)) on x_test, nats), ``nelbo`` (-ELBO on x_test, one
     seeded z sample per image), ``rec`` (its reconstruction part), ``probe`` (logistic regression
-    on the mean, all training labels), ``class_nats`` (:func:`class_information` of the mean)
-    and ``few{n}`` (the probe with n labels in total, stratified, mean over ``num_draws``
-    seeded draws) for each n in ``num_labels``.
+    on the mean, all training labels), ``class_nats`` (:func:`class_information` of a sampled
+    z, which cannot exceed I(x; z) <= the rate; the mean has no such limit) and ``few{n}``
+    (the probe with n labels in total, stratified, mean over ``num_draws`` seeded draws) for
+    each n in ``num_labels``.
     """
     generator = torch.Generator().manual_seed(seed)
     model.eval()
@@ -137,11 +138,13 @@ def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
     z = reparameterize(mu, logvar, generator=generator)
     rec = -model.log_likelihood(model.decoder(x_test, z), x_test).mean().item()
     kl = kl_standard_normal(mu, logvar).sum(1).mean().item()
-    mu_train, _ = utils.encode(model, x_train)
+    mu_train, logvar_train = utils.encode(model, x_train)
+    z_train = reparameterize(torch.from_numpy(mu_train), torch.from_numpy(logvar_train),
+                             generator=generator)
     mu_test = mu.numpy()
     out = dict(kl=kl, nelbo=rec + kl, rec=rec,
                probe=probes.linear_probe(mu_train, y_train, mu_test, y_test),
-               class_nats=class_information(mu_train, y_train, mu_test, y_test))
+               class_nats=class_information(z_train.numpy(), y_train, z.numpy(), y_test))
     curve = probes.few_label_curve(mu_train, y_train, mu_test, y_test, num_labels=num_labels,
                                    per_class=False, num_draws=num_draws, seed=seed)
     for n, acc in zip(curve["num_labels"], curve["mean"], strict=True):
