@@ -2,10 +2,11 @@
 
 Every setting is on the command line and every run is seeded; each model is written as a small
 checkpoint (weights in float16) that ``notebooks/03_local_decoders.ipynb`` loads and evaluates.
-The committed checkpoints were made by the commands in ``checkpoints/local_decoders/README.md``:
+The committed checkpoints were made by the commands in ``checkpoints/local_decoders/README.md``,
+for example
 
-    python -m vaebook.experiments.local_decoders --contexts 0 1 2 3 full --seeds 0 1 2 \\
-        --latent-dim 2 --num-epochs 38 --out src/vaebook/checkpoints/local_decoders
+    python -m vaebook.experiments.local_decoders --contexts 2 3 full --seeds 0 \\
+        --hidden-channels 32 --out src/vaebook/checkpoints/local_decoders --evaluate
 
 ``context`` is the decoder's receptive field: 0 factorised, l >= 1 a local window of radius l
 (2l^2 + 2l visible pixels), ``full`` a full-context PixelCNN (see :mod:`vaebook.models.pixelcnn`).
@@ -66,7 +67,7 @@ def kl_weight(epoch: int, anneal_epochs: int) -> float:
 
 def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int = 2,
               num_epochs: int = 38, anneal_epochs: int = 19, batch_size: int = 100,
-              lr: float = 1e-3, likelihood: str = "bernoulli", hidden_channels: int = 16,
+              lr: float = 1e-3, likelihood: str = "bernoulli", hidden_channels: int = 32,
               full_layers: int = 4, encoder: str = "conv",
               encoder_channels: tuple[int, ...] = (16, 32),
               encoder_hidden: int = 128) -> tuple[PixelVAE, dict]:
@@ -166,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--likelihood", choices=["bernoulli", "logistic_mixture"], default="bernoulli",
                    help="bernoulli: binarised mnist5k; logistic_mixture: 256 grey levels")
-    p.add_argument("--hidden-channels", type=int, default=16)
+    p.add_argument("--hidden-channels", type=int, default=32)
     p.add_argument("--full-layers", type=int, default=4)
     p.add_argument("--encoder", choices=["conv", "mlp"], default="conv")
     p.add_argument("--encoder-channels", nargs="+", type=int, default=[16, 32])
