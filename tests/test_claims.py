@@ -63,7 +63,8 @@ def test_ledger_is_built_from_notebook_outputs(tmp_path):
     ledger.write_text(f"# Ledger\n{claims.LEDGER_BEGIN}\nSTALE ROW\n{claims.LEDGER_END}\nafter\n")
     assert claims.update_ledger_page(ledger, [tmp_path / "07_x.ipynb"])
     assert not claims.update_ledger_page(ledger, [tmp_path / "07_x.ipynb"])
-    assert ledger.read_text().endswith(f"{claims.LEDGER_END}\nafter\n") and "STALE ROW" not in ledger.read_text()
+    text = ledger.read_text()
+    assert text.endswith(f"{claims.LEDGER_END}\nafter\n") and "STALE ROW" not in text
     with pytest.raises(ValueError, match="markers"):
         claims.update_ledger_page(tmp_path / "07_x.ipynb", [])
 
