@@ -40,3 +40,11 @@ def test_to_numpy():
     assert isinstance(utils.to_numpy(torch.ones(2, requires_grad=True)), np.ndarray)
     with pytest.raises(TypeError, match="torch.Tensor or numpy.ndarray"):
         utils.to_numpy([1, 2])
+
+
+def test_check_codes():
+    utils.check_codes(torch.zeros(4, 3), 3)
+    with pytest.raises(ValueError, match=r"z must be a tensor of shape \(B, 3\), got \(4, 2\)"):
+        utils.check_codes(torch.zeros(4, 2), 3)
+    with pytest.raises(ValueError, match=r"got list"):
+        utils.check_codes([0.0, 1.0], 3)

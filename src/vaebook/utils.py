@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["seed_everything", "setup", "to_numpy", "check_images", "encode"]
+__all__ = ["seed_everything", "setup", "to_numpy", "check_images", "check_codes", "encode"]
 
 
 def seed_everything(seed: int) -> None:
@@ -53,6 +53,13 @@ def check_images(x: torch.Tensor, name: str = "x", shape: tuple[int, ...] | None
                          f"got {tuple(x.shape)}")
     if x.numel() and (torch.isnan(x).any() or x.min() < 0 or x.max() > 1):
         raise ValueError(f"{name} must hold values in [0, 1] (no NaN)")
+
+
+def check_codes(z: torch.Tensor, latent_dim: int) -> None:
+    """Raise unless ``z`` is a tensor of latent codes of shape (B, latent_dim)."""
+    if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != latent_dim:
+        shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(f"z must be a tensor of shape (B, {latent_dim}), got {shape}")
 
 
 @torch.no_grad()

@@ -13,7 +13,7 @@ from torch import nn
 
 from vaebook.losses import bernoulli_log_likelihood, gaussian_log_likelihood
 from vaebook.models.vae import LIKELIHOODS, ConvDecoder, ConvEncoder
-from vaebook.utils import check_images
+from vaebook.utils import check_codes, check_images
 
 __all__ = ["Autoencoder"]
 
@@ -52,9 +52,7 @@ class Autoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> decoder outputs (B, C, H, W) (logits or means)."""
-        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
-            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be a tensor of shape (B, {self.latent_dim}), got {shape}")
+        check_codes(z, self.latent_dim)
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -36,7 +36,7 @@ from torch import nn
 
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
 from vaebook.models.vae import ConvEncoder, VAEOutput
-from vaebook.utils import check_images
+from vaebook.utils import check_codes, check_images
 
 __all__ = ["MaskedConv2d", "PixelCNNDecoder", "PixelVAE", "MLPEncoder", "ENCODERS",
            "visible_pixels", "check_context",
@@ -161,9 +161,7 @@ class PixelCNNDecoder(nn.Module):
 
     def z_features(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> per-pixel features (B, hidden_channels, H, W)."""
-        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
-            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be a tensor of shape (B, {self.latent_dim}), got {shape}")
+        check_codes(z, self.latent_dim)
         return self.z_deconv(self.z_fc(z).view(-1, *self.z_start))
 
     def combine(self, x: torch.Tensor, features: torch.Tensor) -> torch.Tensor:

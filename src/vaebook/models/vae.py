@@ -19,7 +19,7 @@ from vaebook.losses import (
     kl_standard_normal,
     reparameterize,
 )
-from vaebook.utils import check_images
+from vaebook.utils import check_codes, check_images
 
 __all__ = ["ConvEncoder", "ConvDecoder", "VAE", "VAEOutput", "LIKELIHOODS"]
 
@@ -146,9 +146,7 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> decoder outputs (B, C, H, W) (logits or means)."""
-        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
-            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"z must be a tensor of shape (B, {self.latent_dim}), got {shape}")
+        check_codes(z, self.latent_dim)
         return self.decoder(z)
 
     def mean_image(self, params: torch.Tensor) -> torch.Tensor:
