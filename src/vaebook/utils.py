@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["seed_everything", "setup", "to_numpy", "check_images", "check_codes", "encode"]
+__all__ = ["seed_everything", "setup", "versions", "glue", "to_numpy", "check_images", "check_codes",
+           "encode"]
 
 
 def seed_everything(seed: int) -> None:
@@ -29,6 +30,45 @@ def setup(seed: int = 0) -> torch.device:
     if threads and threads.isdigit() and int(threads) > 0:
         torch.set_num_threads(int(threads))
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def versions() -> str:
+    """One line naming the versions a notebook ran with (printed by each chapter's setup cell)."""
+    import platform
+
+    import sklearn
+
+    from . import __version__
+
+    threads = os.environ.get("OMP_NUM_THREADS", "unset")
+    return (f"vaebook {__version__}, torch {torch.__version__}, numpy {np.__version__}, "
+            f"scikit-learn {sklearn.__version__}, python {platform.python_version()}, "
+            f"OMP_NUM_THREADS={threads}")
+
+
+class _Shown(str):
+    """A formatted number that displays without quotes (its repr is its text)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def glue(name: str, value: object, fmt: str = "") -> object:
+    """Make a computed number available to the chapter's prose as ``{glue:text}`name```.
+
+    Uses ``myst_nb.glue`` (the book's renderer) when it is installed, and does nothing otherwise
+    (e.g. on Colab, where the prose shows the role's raw text). Returns ``value`` formatted with
+    ``fmt`` when given (a str), else ``value`` unchanged.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    shown = _Shown(format(value, fmt)) if fmt else value
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        return shown
+    _glue(name, shown, display=False)
+    return shown
 
 
 def to_numpy(a: torch.Tensor | np.ndarray) -> np.ndarray:
