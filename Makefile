@@ -17,7 +17,7 @@ LOCK := constraints.txt
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout=900
 
-.PHONY: setup book test verdicts execute lint clean ledger lock
+.PHONY: setup book test verdicts browser serve colab-links colab-check execute lint clean ledger lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,47 @@ setup: $(VENV)/.installed
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# Unit tests and every notebook (nbval) at 2 threads, then the claim verdicts at 1 thread.
-test: setup
+# Unit tests, the book in a real browser, and every notebook (nbval) at 2 threads; then the claim
+# verdicts at 1 thread.
+test: setup browser
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) --durations=15
 	$(MAKE) verdicts
+
+# Debian's chromium for the browser test (Playwright drives it; its own browser download is not
+# used). Installed when missing and we may (root with apt-get); otherwise the test skips loudly.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "*** chromium is missing and cannot be installed here: the browser test will be SKIPPED." \
+	         "Install Debian's chromium (apt-get install chromium) to enable it. ***"; \
+	  fi; }
+
+# Rewrite every notebook's Colab badge and install line from _config.yml (repository:).
+colab-links: setup
+	$(BIN)/python .ci/colab_links.py
+
+# Simulate a Colab session: a clean virtual environment outside the repository, the package from a
+# built wheel (not editable, so the shipped checkpoints must travel inside it), chapters 1 and 3
+# executed in a fresh kernel.
+COLAB_DIR ?= /tmp/vaebook-colab-check
+colab-check: setup
+	rm -rf $(COLAB_DIR) && mkdir -p $(COLAB_DIR)/dist
+	$(BIN)/python -m pip wheel --quiet --no-deps -w $(COLAB_DIR)/dist .
+	$(PYTHON) -m venv $(COLAB_DIR)/venv
+	$(COLAB_DIR)/venv/bin/python -m pip install --quiet -c $(LOCK) $(COLAB_DIR)/dist/vaebook-*.whl \
+		nbconvert ipykernel
+	cp notebooks/01_vanilla_vae.ipynb notebooks/03_local_decoders.ipynb $(COLAB_DIR)/
+	cd $(COLAB_DIR) && for nb in 01_vanilla_vae.ipynb 03_local_decoders.ipynb; do \
+		venv/bin/jupyter nbconvert --to notebook --execute --output executed_$$nb \
+			--ExecutePreprocessor.timeout=1800 $$nb || exit 1; done
+	@echo "colab-check: chapters 1 and 3 ran from the wheel in a clean environment"
+
+# Read the built book locally: http://127.0.0.1:8000
+serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
 # Re-execute every notebook with one OpenMP thread: the claim lines (the only outputs nbval
 # compares) must match the committed 2-thread outputs, i.e. every verdict is the same.
@@ -64,6 +101,7 @@ lint: setup
 clean:
 	rm -rf _build
 
-# Regenerate the claims ledger page from the committed notebooks' outputs.
+# Regenerate the claims ledger and execution-times pages from the committed notebooks.
 ledger: setup
 	$(BIN)/python -m vaebook.claims book/claims_ledger.md notebooks/*.ipynb
+	$(BIN)/python tests/notebook_times.py --page notebooks/*.ipynb

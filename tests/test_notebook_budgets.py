@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from notebook_times import BOOK_BUDGET_S, budget_seconds, execution_seconds
+from notebook_times import BOOK_BUDGET_S, PAGE, budget_seconds, execution_seconds, times_page
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -35,3 +35,8 @@ def test_notebook_committed_executed_without_errors(path):
 def test_whole_book_within_budget():
     total = sum(execution_seconds(p) for p in NOTEBOOKS)
     assert total <= BOOK_BUDGET_S, f"the notebooks take {total:.0f} s together, over {BOOK_BUDGET_S:.0f} s"
+
+
+def test_execution_times_page_is_up_to_date():
+    assert PAGE.read_text(encoding="utf-8") == times_page(NOTEBOOKS), \
+        "run `make ledger` and commit book/execution_times.md"

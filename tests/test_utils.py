@@ -48,3 +48,18 @@ def test_check_codes():
         utils.check_codes(torch.zeros(4, 2), 3)
     with pytest.raises(ValueError, match=r"got list"):
         utils.check_codes([0.0, 1.0], 3)
+
+
+def test_versions_names_the_libraries_and_threads(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    line = utils.versions()
+    assert line.startswith("vaebook ") and f"torch {torch.__version__}" in line
+    assert f"numpy {np.__version__}" in line and line.endswith("OMP_NUM_THREADS=1")
+
+
+def test_glue_formats_and_checks_its_name():
+    shown = utils.glue("probe_accuracy", 0.91234, ".2f")
+    assert shown == "0.91" and repr(shown) == "0.91"
+    assert utils.glue("raw", 3) == 3
+    with pytest.raises(ValueError, match="identifier"):
+        utils.glue("not a name", 1.0)
