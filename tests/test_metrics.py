@@ -239,3 +239,33 @@ def test_bad_input_intervention():
         metrics.beta_vae_score(lambda f: np.full((len(f), 2), np.nan), FactorsAsData())
     with pytest.raises(ValueError, match="batch_size"):
         metrics.factor_vae_score(perfect_representation, FactorsAsData(), batch_size=1)
+
+
+def test_factor_scores_known_answers():
+    rng = np.random.default_rng(0)
+    f = np.stack([rng.integers(0, 3, 600), rng.integers(0, 10, 600)], axis=1)
+    # code 0: one-hot-ish shape signal; code 1: the ordinal factor exactly; code 2: noise
+    z = np.stack([f[:, 0] * 3.0 + 0.1 * rng.normal(size=600), f[:, 1].astype(float),
+                  rng.normal(size=600)], axis=1)
+    s = metrics.factor_scores(z[:400], f[:400], z[400:], f[400:], categorical=(0,),
+                              names=("shape", "pos"))
+    assert set(s) == {"shape", "pos"}
+    assert s["shape"] > 0.95 and s["pos"] > 0.999
+    noise = metrics.factor_scores(z[:400, 2:], f[:400], z[400:, 2:], f[400:])
+    assert noise["0"] < 0.5 and noise["1"] < 0.05  # chance 1/3; R^2 about 0 (may be negative)
+
+
+def test_factor_scores_bad_input():
+    rng = np.random.default_rng(0)
+    f = rng.integers(0, 3, (50, 2))
+    z = rng.normal(size=(50, 3))
+    with pytest.raises(ValueError, match="factors_test must have shape"):
+        metrics.factor_scores(z, f, z, f[:, :1])
+    with pytest.raises(TypeError, match="integer"):
+        metrics.factor_scores(z, f, z, f.astype(float))
+    with pytest.raises(ValueError, match="same number of dimensions"):
+        metrics.factor_scores(z, f, z[:, :2], f)
+    with pytest.raises(ValueError, match="categorical"):
+        metrics.factor_scores(z, f, z, f, categorical=(5,))
+    with pytest.raises(ValueError, match="names"):
+        metrics.factor_scores(z, f, z, f, names=("a",))

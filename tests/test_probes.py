@@ -121,3 +121,33 @@ def test_few_label_curve_bad_inputs():
         few_label_curve(zt, yt, zs, ys, (1,), per_class=False)
     with pytest.raises(ValueError, match="num_draws"):
         few_label_curve(zt, yt, zs, ys, (1,), num_draws=0)
+
+
+@pytest.mark.parametrize("probe", [linear_probe, knn_probe])
+def test_per_example_is_the_correctness_array_behind_the_accuracy(probe):
+    zt, yt, zs, ys = _noise(n=600)
+    zt[:, 0] += 2.0 * yt
+    zs[:, 0] += 2.0 * ys
+    right = probe(zt, yt, zs, ys, per_example=True)
+    assert isinstance(right, np.ndarray) and right.shape == ys.shape and right.dtype == bool
+    assert 0 < right.sum() < len(right)  # a partly readable label: some right, some wrong
+    assert right.mean() == probe(zt, yt, zs, ys)
+    assert probe(*_separable(), per_example=True).all()
+
+
+def test_linear_probe_without_standardising_feels_the_feature_scale():
+    zt, yt, zs, ys = _noise(n=1000, k=2)
+    zt[:, 0] += 2.0 * yt
+    zs[:, 0] += 2.0 * ys
+    zt, zs = zt * 1e-3, zs * 1e-3  # tiny features: the L2 penalty swamps them unless standardised
+    assert linear_probe(zt, yt, zs, ys) > 0.8
+    assert linear_probe(zt, yt, zs, ys, standardize=False) < 0.65
+
+
+@pytest.mark.parametrize("probe", [linear_probe, knn_probe])
+def test_flags_must_be_booleans(probe):
+    zt, yt, zs, ys = _separable()
+    with pytest.raises(TypeError, match="per_example must be True or False"):
+        probe(zt, yt, zs, ys, per_example="yes")
+    with pytest.raises(TypeError, match="standardize must be True or False"):
+        probe(zt, yt, zs, ys, standardize=1)

@@ -7,7 +7,13 @@ import torch
 
 from vaebook.models.m2 import M2
 from vaebook.models.shot_vae import SHOTVAE
-from vaebook.semisupervised import evaluate, split_labelled, train_semisupervised
+from vaebook.semisupervised import (
+    evaluate,
+    iw_log_likelihood,
+    split_labelled,
+    train_classifier_only,
+    train_semisupervised,
+)
 
 SHAPE = (1, 8, 8)
 
@@ -81,3 +87,82 @@ def test_training_bad_input():
         train_semisupervised(m, x, y, torch.rand(4, 1, 4, 4))
     with pytest.raises(ValueError, match="lr"):
         train_semisupervised(m, x, y, x, lr=0.0)
+
+
+def test_eval_steps_record_a_finer_curve_without_changing_training():
+    x, y = _data()
+    lab, unl = split_labelled(y, 2)
+    kw = dict(num_epochs=2, batch_size=8, unlabelled_batch_size=16, lr=3e-3, x_eval=x, y_eval=y,
+              progress=False)
+    plain = train_semisupervised(_model(alpha=10.0), x[lab], y[lab], x[unl], **kw)
+    fine = train_semisupervised(_model(alpha=10.0), x[lab], y[lab], x[unl], eval_steps=[3, 0, 1],
+                                **kw)
+    assert fine["eval_step"] == [0, 1, 3]
+    assert len(fine["eval_accuracy"]) == len(fine["eval_elbo"]) == 3
+    assert {k: v for k, v in fine.items() if not k.startswith("eval_")} == plain
+    with pytest.raises(ValueError, match="needs x_eval"):
+        train_semisupervised(_model(), x[lab], y[lab], x[unl], eval_steps=[1])
+    with pytest.raises(ValueError, match="non-negative ints"):
+        train_semisupervised(_model(), x[lab], y[lab], x[unl], x_eval=x, y_eval=y, eval_steps=[-1])
+
+
+def test_train_classifier_only_learns_from_labels():
+    x, y = _data()
+    m = _model()
+    before = float((m.classify(x).argmax(1) == y).float().mean())
+    train_classifier_only(m, x, y, num_steps=60, batch_size=20, lr=1e-2)
+    after = float((m.classify(x).argmax(1) == y).float().mean())
+    assert after == 1.0 and after > before and not m.training
+    with pytest.raises(ValueError, match="num_steps"):
+        train_classifier_only(m, x, y, num_steps=0)
+    with pytest.raises(TypeError, match="classify"):
+        train_classifier_only(torch.nn.Linear(2, 2), x, y)
+
+
+def _iw_model():
+    m = _model()
+    with torch.no_grad():  # a posterior that is not the true one, so the bound has room to tighten
+        m.logvar_head.bias.fill_(-1.0)
+    return m
+
+
+def test_iw_log_likelihood_at_one_sample_is_the_elbo_with_y_summed_out():
+    m, (x, _) = _iw_model(), _data(12)
+    iw = iw_log_likelihood(m, x, num_samples=1, batch_size=5, seed=3)
+    # the same z: the generator is seeded alike and draws one (1, B, D) block per batch
+    g = torch.Generator().manual_seed(3)
+    expected = []
+    with torch.no_grad():
+        for start in range(0, 12, 5):
+            xb = x[start:start + 5]
+            mu, logvar, _ = m.infer(xb)
+            eps = torch.randn((1,) + tuple(mu.shape), generator=g)[0]
+            z = mu + torch.exp(0.5 * logvar) * eps
+            log_q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(1)
+            log_pz = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1)
+            per_class = torch.stack([
+                -torch.nn.functional.binary_cross_entropy_with_logits(
+                    m.decode(z, torch.nn.functional.one_hot(torch.full((len(xb),), k), 4).float()),
+                    xb, reduction="none").flatten(1).sum(1) for k in range(4)], 1)
+            expected.append(torch.logsumexp(per_class, 1) - math.log(4) + log_pz - log_q)
+    assert iw.shape == (12,)
+    assert torch.allclose(iw, torch.cat(expected), atol=1e-4)
+
+
+def test_iw_log_likelihood_bounds_the_elbo_and_tightens_with_k():
+    m, (x, _) = _iw_model(), _data(40)
+    elbo = torch.stack([m.unlabelled_elbo(x, generator=torch.Generator().manual_seed(s))["elbo"]
+                        for s in range(20)]).mean(0).detach()
+    means = [float(torch.stack([iw_log_likelihood(m, x, num_samples=k, seed=s) for s in range(5)]
+                               ).mean()) for k in (1, 10, 100)]
+    assert means[0] >= float(elbo.mean()) - 0.1          # y summed out: at least U(x) on average
+    assert means[0] < means[1] < means[2]               # tighter with more samples
+    assert torch.equal(iw_log_likelihood(m, x, 5, seed=1), iw_log_likelihood(m, x, 5, seed=1))
+
+
+def test_iw_log_likelihood_bad_input():
+    m, (x, _) = _iw_model(), _data(8)
+    with pytest.raises(ValueError, match="num_samples"):
+        iw_log_likelihood(m, x, num_samples=0)
+    with pytest.raises(TypeError, match="M2-like"):
+        iw_log_likelihood(torch.nn.Linear(2, 2), x)

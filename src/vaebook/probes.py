@@ -88,45 +88,67 @@ def _check_split(z_train: Any, y_train: Any, z_test: Any, y_test: Any):
     return z_train, y_train, z_test, y_test
 
 
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _score(predicted: np.ndarray, y_test: np.ndarray, per_example: bool) -> float | np.ndarray:
+    correct = predicted == y_test
+    return correct if per_example else float(np.mean(correct))
+
+
 def linear_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *,
-                 max_iter: int = 1000, C: float = 1.0) -> float:
-    """Test accuracy of logistic regression fitted on standardised features.
+                 max_iter: int = 1000, C: float = 1.0, standardize: bool = True,
+                 per_example: bool = False) -> float | np.ndarray:
+    """Test accuracy of logistic regression (on standardised features by default).
 
     z_train: (N, D), y_train: (N,) int; z_test: (M, D), y_test: (M,) int; numpy or torch.
     max_iter: L-BFGS iterations (the accuracy is reported even if it stops short of convergence).
     C: inverse L2 regularisation strength of scikit-learn's ``LogisticRegression``.
-    Returns the accuracy in [0, 1].
+    standardize: scale each feature to zero mean and unit variance on the training set first
+    (the L2 penalty then treats every feature alike).
+    per_example: return the (M,) boolean array "the probe was right on test example i" instead
+    of its mean (e.g. for :func:`vaebook.stats.bootstrap`).
+    Returns the accuracy in [0, 1], or the (M,) correctness array.
     """
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
     if not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
     if not C > 0:
         raise ValueError(f"C must be positive, got {C!r}")
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
+    standardize = _check_flag(standardize, "standardize")
+    per_example = _check_flag(per_example, "per_example")
+    logreg = LogisticRegression(C=C, max_iter=max_iter)
+    clf = make_pipeline(StandardScaler(), logreg) if standardize else logreg
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(z_train, y_train)
-    return float(np.mean(clf.predict(z_test) == y_test))
+    return _score(clf.predict(z_test), y_test, per_example)
 
 
 def knn_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *, k: int = 5,
-              standardize: bool = True) -> float:
+              standardize: bool = True, per_example: bool = False) -> float | np.ndarray:
     """Test accuracy of a k-nearest-neighbour classifier (Euclidean distance).
 
     z_train: (N, D), y_train: (N,) int; z_test: (M, D), y_test: (M,) int; numpy or torch.
     k: number of neighbours (at most N). standardize: scale each feature to unit variance on the
     training set first, so that no dimension dominates the distance by its units alone.
-    Returns the accuracy in [0, 1].
+    per_example: return the (M,) boolean correctness array instead of its mean.
+    Returns the accuracy in [0, 1], or the (M,) correctness array.
     """
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive int, got {k!r}")
     if k > len(z_train):
         raise ValueError(f"k={k} exceeds the {len(z_train)} training points")
+    standardize = _check_flag(standardize, "standardize")
+    per_example = _check_flag(per_example, "per_example")
     knn = KNeighborsClassifier(n_neighbors=int(k))
     clf = make_pipeline(StandardScaler(), knn) if standardize else knn
     clf.fit(z_train, y_train)
-    return float(np.mean(clf.predict(z_test) == y_test))
+    return _score(clf.predict(z_test), y_test, per_example)
 
 
 _PROBES = {"linear": linear_probe, "knn": knn_probe}

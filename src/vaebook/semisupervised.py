@@ -4,25 +4,33 @@
   rest of the training set is used without its labels.
 - :func:`train_semisupervised`: Adam; every step takes one labelled and one unlabelled
   minibatch and calls ``model.loss(x_lab, y_lab, x_unl, step)`` (M2, SHOT-VAE). An epoch is one
-  pass over the unlabelled examples; after each epoch the held-out accuracy and ELBO are recorded.
+  pass over the unlabelled examples; after each epoch (and, optionally, after chosen steps) the
+  held-out accuracy and ELBO are recorded.
+- :func:`train_classifier_only`: the supervised-only baseline: the same network's classifier
+  q(y | x) trained with cross-entropy on the labelled examples alone.
 - :func:`evaluate`: accuracy of argmax q(y | x) and the mean unlabelled ELBO U(x) (a lower bound
   on log p(x), in nats) on held-out data.
+- :func:`iw_log_likelihood`: an importance-weighted estimate of log p(x) (a lower bound that
+  tightens as the number of samples k grows), to measure the margin log p(x) - U(x).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from vaebook.losses import bernoulli_log_likelihood
 from vaebook.models.m2 import check_labels
 from vaebook.train import History, progress_enabled
 from vaebook.utils import check_images, seed_everything
 
-__all__ = ["split_labelled", "evaluate", "train_semisupervised"]
+__all__ = ["split_labelled", "evaluate", "iw_log_likelihood", "train_semisupervised",
+           "train_classifier_only"]
 
 
 def split_labelled(y: torch.Tensor, num_per_class: int, seed: int = 0
@@ -80,13 +88,66 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return dict(accuracy=correct / len(x), elbo=elbo / len(x))
 
 
+@torch.no_grad()
+def iw_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
+                      batch_size: int = 20, seed: int = 0) -> torch.Tensor:
+    """Importance-weighted lower bound on log p(x) per image, in nats. Returns (N,).
+
+    model: an M2-like model (``infer``, ``decode``, ``num_classes``); x: (N, C, H, W) in [0, 1].
+    With z_1..z_k drawn from q(z | x) and the class summed out exactly,
+
+        log p(x) >= L_k(x) = log (1/k) sum_i [sum_y p(y) p(x | y, z_i)] p(z_i) / q(z_i | x),
+
+    the bound of Burda et al. (2016) for the model p(x, z) = sum_y p(y) p(x | y, z). Its
+    expectation increases with k towards log p(x). At k = 1 it is the ELBO with y summed out,
+    which is at least the unlabelled ELBO U(x) on average: U(x) also pays KL(q(y | x) || p(y | x,
+    z)) for using the classifier as the posterior of y. So L_k(x) - U(x) estimates (from below)
+    the margin log p(x) - U(x). The samples come from a generator seeded with ``seed``.
+    Cost: N * num_samples * K decoder passes.
+    """
+    for attr in ("infer", "decode", "num_classes"):
+        if not hasattr(model, attr):
+            raise TypeError(f"model must be M2-like (infer, decode, num_classes); it has no {attr}")
+    check_images(x)
+    for name, value in (("num_samples", num_samples), ("batch_size", batch_size)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
+    k_cls = model.num_classes
+    log_2pi = math.log(2 * math.pi)
+    out = []
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size].to(device)
+        b = len(xb)
+        mu, logvar, _ = model.infer(xb)
+        eps = torch.randn((num_samples,) + tuple(mu.shape), generator=generator, device=device,
+                          dtype=mu.dtype)                                  # (k, B, D)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        log_q = -0.5 * (eps.pow(2) + logvar + log_2pi).sum(-1)             # (k, B)
+        log_pz = -0.5 * (z.pow(2) + log_2pi).sum(-1)
+        eye = torch.eye(k_cls, device=device, dtype=z.dtype)
+        zk = z.reshape(-1, z.shape[-1]).repeat_interleave(k_cls, dim=0)   # (k*B*K, D)
+        yk = eye.repeat(num_samples * b, 1)
+        xk = xb.repeat(num_samples, 1, 1, 1).repeat_interleave(k_cls, dim=0)
+        log_px = bernoulli_log_likelihood(model.decode(zk, yk), xk).view(num_samples, b, k_cls)
+        log_px_z = torch.logsumexp(log_px, dim=2) - math.log(k_cls)        # sum_y p(y) p(x|y,z)
+        log_w = log_px_z + log_pz - log_q
+        out.append(torch.logsumexp(log_w, dim=0) - math.log(num_samples))
+    model.train(was_training)
+    return torch.cat(out).cpu()
+
+
 def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Tensor,
                          x_unl: torch.Tensor, *, num_epochs: int = 10, batch_size: int = 100,
                          unlabelled_batch_size: int = 100, lr: float = 1e-3, seed: int = 0,
                          x_eval: torch.Tensor | None = None, y_eval: torch.Tensor | None = None,
                          optimizer: torch.optim.Optimizer | None = None,
                          scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-                         progress: bool | None = None) -> History:
+                         progress: bool | None = None,
+                         eval_steps: Sequence[int] = ()) -> History:
     """Train ``model`` with ``model.loss(x_lab, y_lab, x_unl, step)``; return the history.
 
     x_lab: (N_l, C, H, W), y_lab: (N_l,) int64, x_unl: (N_u, C, H, W), all in [0, 1].
@@ -95,7 +156,9 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
     x_unl. optimizer: default Adam(lr); pass e.g. the paper's SGD for the FULL path, with a
     ``scheduler`` stepped once per epoch. History keys: "epoch", "step", the per-epoch means of
     the scalars the loss returns, and "accuracy", "elbo" on (x_eval, y_eval) after each epoch
-    when they are given.
+    when they are given. eval_steps: step counts (0 = before training) after which to evaluate as
+    well, for a finer curve early in training; recorded as "eval_step", "eval_accuracy" and
+    "eval_elbo" (needs x_eval, y_eval).
     """
     check_images(x_lab, "x_lab")
     check_images(x_unl, "x_unl", shape=tuple(x_lab.shape[1:]))
@@ -110,6 +173,11 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
         raise ValueError("x_lab and x_unl must both be non-empty")
     if (x_eval is None) != (y_eval is None):
         raise ValueError("give both x_eval and y_eval, or neither")
+    eval_steps = sorted(set(eval_steps))
+    if eval_steps and x_eval is None:
+        raise ValueError("eval_steps needs x_eval and y_eval")
+    if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in eval_steps):
+        raise ValueError(f"eval_steps must be non-negative ints, got {eval_steps!r}")
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -117,6 +185,15 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
     lab_order = torch.randperm(len(x_lab), generator=generator)
     lab_pos, step = 0, 0
     history: History = {}
+
+    def record_step() -> None:
+        if step in eval_steps:
+            history.setdefault("eval_step", []).append(step)
+            for key, value in evaluate(model, x_eval, y_eval).items():
+                history.setdefault("eval_" + key, []).append(value)
+            model.train()
+
+    record_step()
     bar = tqdm(range(num_epochs), desc="epochs", disable=not progress_enabled(progress),
                leave=False)
     for epoch in bar:
@@ -133,6 +210,7 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
             terms["loss"].backward()
             optimizer.step()
             step += 1
+            record_step()
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + float(value.detach())
         for key, total in sums.items():
@@ -149,3 +227,41 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
         bar.set_postfix(loss=f"{history['loss'][-1]:.2f}")
     model.eval()
     return history
+
+
+def train_classifier_only(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Tensor, *,
+                          num_steps: int = 100, batch_size: int = 100, lr: float = 1e-3,
+                          seed: int = 0) -> nn.Module:
+    """The supervised-only baseline: train ``model.classify`` with cross-entropy on the labels.
+
+    model: an M2-like model (its trunk and class head are trained; the rest is unused);
+    x_lab: (N_l, C, H, W) in [0, 1]; y_lab: (N_l,) int64. Adam(lr) for ``num_steps`` steps of
+    ``batch_size`` labelled examples (reshuffled and cycled, as in :func:`train_semisupervised`).
+    Returns the model, in eval mode.
+    """
+    if not hasattr(model, "classify"):
+        raise TypeError("model must have a classify(x) method (M2, SHOTVAE)")
+    check_images(x_lab, "x_lab")
+    check_labels(y_lab, model.num_classes, len(x_lab))
+    for name, value in (("num_steps", num_steps), ("batch_size", batch_size)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    seed_everything(seed)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    batch = min(batch_size, len(x_lab))
+    order, pos = torch.randperm(len(x_lab), generator=generator), 0
+    model.train()
+    for _ in range(num_steps):
+        if pos + batch > len(x_lab):
+            order, pos = torch.randperm(len(x_lab), generator=generator), 0
+        idx = order[pos:pos + batch]
+        pos += batch
+        loss = torch.nn.functional.cross_entropy(model.classify(x_lab[idx]), y_lab[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    return model

@@ -1,12 +1,14 @@
 """Train VAEs with local, full and factorised autoregressive decoders (chapter 3).
 
 Every setting is on the command line and every run is seeded; each model is written as a small
-checkpoint (weights in float16) that ``notebooks/03_local_decoders.ipynb`` loads and evaluates.
-The committed checkpoints were made by the commands in ``checkpoints/local_decoders/README.md``,
-for example
+checkpoint (weights in float16, with the command, package version, constraints.txt hash and
+training time in its meta) that ``notebooks/03_local_decoders.ipynb`` loads and evaluates.
+Files go to a scratch folder unless ``--out`` names another. The committed checkpoints were made
+by the commands in ``checkpoints/local_decoders/README.md``, for example
 
-    python -m vaebook.experiments.local_decoders --contexts 2 3 full --seeds 0 \\
-        --hidden-channels 32 --out src/vaebook/checkpoints/local_decoders --evaluate
+    python -m vaebook.experiments.local_decoders --contexts 0 1 --seeds 0 1 2 3 4 \\
+        --encoder mlp --encoder-hidden 400 --anneal-steps 760 \\
+        --out src/vaebook/checkpoints/local_decoders/mlp --evaluate
 
 ``context`` is the decoder's receptive field: 0 factorised, l >= 1 a local window of radius l
 (2l^2 + 2l visible pixels), ``full`` a full-context PixelCNN (see :mod:`vaebook.models.pixelcnn`).
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,14 +32,17 @@ from sklearn.metrics import log_loss
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from vaebook import data, probes, train, utils
+from vaebook import __version__, data, probes, train, utils
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.pixelcnn import PixelVAE, check_context
 
-__all__ = ["context_name", "parse_context", "checkpoint_path", "train_one", "load_model",
-           "class_information", "evaluate", "main", "CHECKPOINT_DIR"]
+__all__ = ["context_name", "parse_context", "checkpoint_path", "kl_weight", "step_kl_weight",
+           "train_one", "load_model", "class_information", "evaluate", "provenance", "main",
+           "CHECKPOINT_DIR", "SCRATCH_DIR"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "local_decoders"
+# where the script writes unless --out says otherwise: never into the package's checkpoints
+SCRATCH_DIR = Path(tempfile.gettempdir()) / "vaebook-local-decoders"
 
 
 def parse_context(text: str) -> int | str:
@@ -53,9 +60,12 @@ def context_name(context: int | str) -> str:
     return "factorised" if context == 0 else f"local{context}"
 
 
-def checkpoint_path(out: str | Path, latent_dim: int, context: int | str, seed: int) -> Path:
-    """Where a run is saved: ``out/z{latent_dim}_{name}_s{seed}.pt``."""
-    return Path(out) / f"z{latent_dim}_{context_name(context)}_s{seed}.pt"
+def checkpoint_path(out: str | Path, latent_dim: int, context: int | str, seed: int,
+                    encoder: str = "conv") -> Path:
+    """Where a run is saved: ``out/z{latent_dim}_{name}_s{seed}.pt`` for the conv encoder,
+    ``out/z{latent_dim}_{encoder}_{name}_s{seed}.pt`` for another encoder (e.g. 'mlp')."""
+    tag = "" if encoder == "conv" else f"{encoder}_"
+    return Path(out) / f"z{latent_dim}_{tag}{context_name(context)}_s{seed}.pt"
 
 
 def kl_weight(epoch: int, anneal_epochs: int) -> float:
@@ -65,26 +75,61 @@ def kl_weight(epoch: int, anneal_epochs: int) -> float:
     return min(1.0, (epoch + 1) / anneal_epochs)
 
 
+def step_kl_weight(step: int, anneal_steps: int) -> float:
+    """Per-step linear KL annealing: weight step / anneal_steps (0 at the first step), then 1."""
+    if anneal_steps <= 0:
+        return 1.0
+    return min(1.0, step / anneal_steps)
+
+
+def provenance() -> dict[str, str]:
+    """Package version and the sha256 of the repository's ``constraints.txt`` lock (if found)."""
+    out = {"version": __version__}
+    lock = Path(__file__).resolve().parents[3] / "constraints.txt"
+    if lock.is_file():
+        out["constraints_sha256"] = hashlib.sha256(lock.read_bytes()).hexdigest()
+    return out
+
+
 def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int = 2,
               num_epochs: int = 38, anneal_epochs: int = 19, batch_size: int = 100,
               lr: float = 1e-3, likelihood: str = "bernoulli", hidden_channels: int = 32,
               full_layers: int = 4, encoder: str = "conv",
               encoder_channels: tuple[int, ...] = (16, 32),
-              encoder_hidden: int = 128) -> tuple[PixelVAE, dict]:
-    """Train one PixelVAE on x (N, C, H, W) in [0, 1]; return it and its meta (config, history)."""
+              encoder_hidden: int = 128,
+              anneal_steps: int | None = None) -> tuple[PixelVAE, dict]:
+    """Train one PixelVAE on x (N, C, H, W) in [0, 1]; return it and its meta (config, history).
+
+    KL annealing is linear: per epoch over ``anneal_epochs`` (:func:`kl_weight`), or, when
+    ``anneal_steps`` is given, per optimiser step from 0 over ``anneal_steps`` steps
+    (:func:`step_kl_weight`). The history holds one mean per epoch of each loss term.
+    """
+    if anneal_steps is not None and (isinstance(anneal_steps, bool)
+                                     or not isinstance(anneal_steps, int) or anneal_steps < 0):
+        raise ValueError(f"anneal_steps must be None or an int >= 0, got {anneal_steps!r}")
     utils.seed_everything(seed)
     model = PixelVAE(tuple(x.shape[1:]), latent_dim, context, likelihood,
                      hidden_channels=hidden_channels, full_layers=full_layers, encoder=encoder,
                      encoder_channels=tuple(encoder_channels), encoder_hidden=encoder_hidden)
+    step = [0]
+
+    def loss_fn(m, xb, yb, epoch):
+        if anneal_steps is None:
+            weight = kl_weight(epoch, anneal_epochs)
+        else:
+            weight = step_kl_weight(step[0], anneal_steps)
+            step[0] += 1
+        return m.loss(xb, weight)
+
     start = time.perf_counter()
     history = train.fit(model, x, num_epochs=num_epochs, batch_size=batch_size, lr=lr, seed=seed,
-                        loss_fn=lambda m, xb, yb, epoch: m.loss(xb, kl_weight(epoch, anneal_epochs)),
-                        progress=False)
+                        loss_fn=loss_fn, progress=False)
     seconds = time.perf_counter() - start
     steps = num_epochs * -(-len(x) // batch_size)
     meta = dict(config=model.config, history=history, seed=seed, num_epochs=num_epochs,
-                anneal_epochs=anneal_epochs, batch_size=batch_size, lr=lr, steps=steps,
-                train_seconds=round(seconds, 1), threads=torch.get_num_threads())
+                anneal_epochs=anneal_epochs, anneal_steps=anneal_steps, batch_size=batch_size,
+                lr=lr, steps=steps, train_seconds=round(seconds, 1),
+                threads=torch.get_num_threads(), **provenance())
     return model, meta
 
 
@@ -122,16 +167,17 @@ def class_information(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarr
 
 @torch.no_grad()
 def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
-             x_test: torch.Tensor, y_test: torch.Tensor, *, num_labels: tuple[int, ...] = (10, 100),
-             num_draws: int = 10, seed: int = 0) -> dict[str, float]:
+             x_test: torch.Tensor, y_test: torch.Tensor, *,
+             num_labels: tuple[int, ...] = (1, 10, 100), num_draws: int = 10,
+             seed: int = 0) -> dict[str, float]:
     """Held-out rate and bound, and how well the encoder mean serves a classifier.
 
     Returns ``kl`` (mean KL(q(z|x) || p(z)) on x_test, nats), ``nelbo`` (-ELBO on x_test, one
     seeded z sample per image), ``rec`` (its reconstruction part), ``probe`` (logistic regression
     on the mean, all training labels), ``class_nats`` (:func:`class_information` of a sampled
     z, which cannot exceed I(x; z) <= the rate; the mean has no such limit) and ``few{n}``
-    (the probe with n labels in total, stratified, mean over ``num_draws`` seeded draws) for
-    each n in ``num_labels``.
+    (the linear probe with n labels PER CLASS, mean over ``num_draws`` seeded draws) for each n
+    in ``num_labels``, and ``knn`` (a 5-nearest-neighbour probe on the mean, all labels).
     """
     generator = torch.Generator().manual_seed(seed)
     model.eval()
@@ -147,9 +193,10 @@ def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
                probe=probes.linear_probe(mu_train, y_train, mu_test, y_test),
                class_nats=class_information(z_train.numpy(), y_train, z.numpy(), y_test))
     curve = probes.few_label_curve(mu_train, y_train, mu_test, y_test, num_labels=num_labels,
-                                   per_class=False, num_draws=num_draws, seed=seed)
-    for n, acc in zip(curve["num_labels"], curve["mean"], strict=True):
+                                   per_class=True, num_draws=num_draws, seed=seed)
+    for n, acc in zip(num_labels, curve["mean"], strict=True):
         out[f"few{int(n)}"] = float(acc)
+    out["knn"] = probes.knn_probe(mu_train, y_train, mu_test, y_test)
     return out
 
 
@@ -163,6 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--num-epochs", type=int, default=38)
     p.add_argument("--anneal-epochs", type=int, default=19,
                    help="linear KL warm-up length in epochs (0: none)")
+    p.add_argument("--anneal-steps", type=int, default=None,
+                   help="per-step linear KL warm-up from 0 over this many steps "
+                        "(replaces --anneal-epochs)")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--likelihood", choices=["bernoulli", "logistic_mixture"], default="bernoulli",
@@ -174,7 +224,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--encoder-hidden", type=int, default=128)
     p.add_argument("--max-train", type=int, default=None,
                    help="use only N training images, a seeded random subset (quick tests)")
-    p.add_argument("--out", type=Path, default=CHECKPOINT_DIR)
+    p.add_argument("--out", type=Path, default=SCRATCH_DIR,
+                   help=f"output folder (default {SCRATCH_DIR}; the shipped checkpoints live in "
+                        "src/vaebook/checkpoints/local_decoders)")
     p.add_argument("--evaluate", action="store_true", help="print held-out numbers after each run")
     return p
 
@@ -198,8 +250,8 @@ def main(argv: list[str] | None = None) -> list[Path]:
                 likelihood=args.likelihood, hidden_channels=args.hidden_channels,
                 full_layers=args.full_layers, encoder=args.encoder,
                 encoder_channels=tuple(args.encoder_channels),
-                encoder_hidden=args.encoder_hidden)
-            path = checkpoint_path(args.out, args.latent_dim, context, seed)
+                encoder_hidden=args.encoder_hidden, anneal_steps=args.anneal_steps)
+            path = checkpoint_path(args.out, args.latent_dim, context, seed, args.encoder)
             # float16 weights keep the committed files small; they load into float32 models
             train.save_checkpoint(path, copy.deepcopy(model).half(), command=command, **meta)
             written.append(path)

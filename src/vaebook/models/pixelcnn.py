@@ -28,13 +28,12 @@ Likelihoods: Bernoulli for binarised images and the 256-level discretised mixtur
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
+from vaebook.models.mlp import MLPEncoder
 from vaebook.models.vae import ConvEncoder, VAEOutput
 from vaebook.utils import check_codes, check_images
 
@@ -248,28 +247,12 @@ def sample_discretized_logistic_mixture(params: torch.Tensor, channels: int, num
     return ((value + 1) / 2 * (_LEVELS - 1)).round() / (_LEVELS - 1)
 
 
-class MLPEncoder(nn.Module):
-    """x: (B, C, H, W) -> (mu, logvar), each (B, latent_dim), through two hidden ReLU layers."""
-
-    def __init__(self, image_shape: tuple[int, int, int], latent_dim: int, hidden_dim: int = 400):
-        super().__init__()
-        if isinstance(hidden_dim, bool) or not isinstance(hidden_dim, int) or hidden_dim < 1:
-            raise ValueError(f"hidden_dim must be a positive int, got {hidden_dim!r}")
-        self.body = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(image_shape), hidden_dim),
-                                  nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU())
-        self.mu = nn.Linear(hidden_dim, latent_dim)
-        self.logvar = nn.Linear(hidden_dim, latent_dim)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.body(x)
-        return self.mu(h), self.logvar(h)
-
-
 class PixelVAE(nn.Module):
     """A VAE whose decoder is a :class:`PixelCNNDecoder` with receptive field ``context``.
 
     The encoder is the book's :class:`~vaebook.models.vae.ConvEncoder` (``encoder="conv"``,
-    sized by ``encoder_channels`` and ``encoder_hidden``) or an :class:`MLPEncoder`
+    sized by ``encoder_channels`` and ``encoder_hidden``) or a
+    :class:`~vaebook.models.mlp.MLPEncoder`
     (``encoder="mlp"``, two hidden layers of ``encoder_hidden`` units). The ELBO is the usual
     one; only p(x | z) is autoregressive, so the one-sample ELBO needs one decoder pass.
     Sampling x given z is exact and runs pixel by pixel (H * W decoder passes).

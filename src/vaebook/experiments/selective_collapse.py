@@ -1,0 +1,224 @@
+"""Train the beta-VAEs of chapter 7 (selective posterior collapse) and evaluate them.
+
+Every setting is on the command line and every run is seeded; each model is written as a small
+checkpoint (weights in float16, with the command, package version, constraints.txt hash and
+training time in its meta) that ``notebooks/07_selective_posterior_collapse.ipynb`` loads and
+evaluates. Files go to a scratch folder unless ``--out`` names another. The committed checkpoints
+were made by the commands in ``checkpoints/selective_collapse/README.md``, for example
+
+    OMP_NUM_THREADS=1 python -m vaebook.experiments.selective_collapse --betas 8 \\
+        --seeds 0 1 2 3 4 --num-epochs 6 \\
+        --out src/vaebook/checkpoints/selective_collapse --evaluate
+
+The data are the book's procedural dSprites at 32x32: ``TRAIN_SIZE`` training images drawn with
+seed 0 and ``EVAL_SIZE`` evaluation images (with their factors) drawn with seed 1
+(:func:`data`). The model is :func:`vaebook.models.family.dsprites_vae` with the channels halved
+for a CPU (16-16-32-32, 128 hidden units) and the beta-VAE loss.
+
+:func:`evaluate` gives the per-model numbers the chapter's claims use: the variable types, the
+Gaussian total correlation and mean absolute correlation of the mean and sampled representations
+by variable group, and the downstream scores per factor with all variables and with the passive
+ones removed (:func:`vaebook.metrics.factor_scores`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaebook import __version__, collapse, metrics, train, utils
+from vaebook.data.dsprites import FACTOR_NAMES, DSprites
+from vaebook.models.family import BetaVAELoss, dsprites_vae
+from vaebook.models.vae import VAE
+from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
+
+__all__ = ["CHECKPOINT_DIR", "SCRATCH_DIR", "ARCH", "TRAIN_SIZE", "EVAL_SIZE", "NUM_EPOCHS",
+           "data", "checkpoint_path", "provenance", "train_one", "load_model", "evaluate",
+           "weakest", "main"]
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "selective_collapse"
+SCRATCH_DIR = Path(tempfile.gettempdir()) / "vaebook-selective-collapse"
+ARCH = dict(channels=(16, 16, 32, 32), hidden_dim=128)  # halved disentanglement_lib architecture
+TRAIN_SIZE = 12_800
+EVAL_SIZE = 10_000
+NUM_EPOCHS = 6  # 6 epochs of 200 batches of 64: 1,200 Adam steps
+BATCH_SIZE = 64
+LR = 1e-3
+GROUPS = ("all", "active", "passive", "active+mixed")
+
+
+def data(size: int = 32, train_size: int = TRAIN_SIZE, eval_size: int = EVAL_SIZE
+         ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """The chapter's data: x_train (seed 0), x_eval and its factors f_eval (seed 1)."""
+    ds = DSprites(size=size)
+    x_train, _ = ds.sample(train_size, seed=0)
+    x_eval, f_eval = ds.sample(eval_size, seed=1)
+    return x_train, x_eval, f_eval
+
+
+def _beta_name(beta: float) -> str:
+    if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not beta >= 0:
+        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    return f"{beta:g}".replace(".", "p")
+
+
+def checkpoint_path(out: str | Path, beta: float, seed: int) -> Path:
+    """Where a run is saved: ``out/beta{beta}_s{seed}.pt`` (e.g. ``beta4_s0.pt``)."""
+    return Path(out) / f"beta{_beta_name(beta)}_s{int(seed)}.pt"
+
+
+def provenance() -> dict[str, str]:
+    """Package version and the sha256 of the repository's ``constraints.txt`` lock (if found)."""
+    out = {"version": __version__}
+    lock = Path(__file__).resolve().parents[3] / "constraints.txt"
+    if lock.is_file():
+        out["constraints_sha256"] = hashlib.sha256(lock.read_bytes()).hexdigest()
+    return out
+
+
+def train_one(beta: float, seed: int, x: torch.Tensor, *, num_epochs: int = NUM_EPOCHS,
+              batch_size: int = BATCH_SIZE, lr: float = LR,
+              channels: tuple[int, ...] = ARCH["channels"], hidden_dim: int = ARCH["hidden_dim"],
+              latent_dim: int = 10) -> tuple[VAE, dict]:
+    """Train one beta-VAE on x (N, 1, H, W) in [0, 1] with seed ``seed``; return it and its meta
+    (config, history, steps, training time, provenance)."""
+    _beta_name(beta)
+    model = dsprites_vae(latent_dim=latent_dim, image_shape=tuple(x.shape[1:]),
+                         channels=tuple(channels), hidden_dim=hidden_dim, seed=seed)
+    start = time.perf_counter()
+    history = train.fit(model, x, loss_fn=BetaVAELoss(float(beta)), num_epochs=num_epochs,
+                        batch_size=batch_size, lr=lr, seed=seed, progress=False)
+    seconds = time.perf_counter() - start
+    steps = num_epochs * -(-len(x) // batch_size)
+    meta = dict(config=model.config, history=history, beta=float(beta), seed=int(seed),
+                num_epochs=num_epochs, batch_size=batch_size, lr=lr, steps=steps,
+                train_size=len(x), train_seconds=round(seconds, 1),
+                threads=torch.get_num_threads(), **provenance())
+    return model, meta
+
+
+def load_model(path: str | Path) -> tuple[VAE, dict]:
+    """Rebuild a VAE from a checkpoint written by this script (weights_only load), in float32."""
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+    meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
+    if "config" not in meta or "beta" not in meta:
+        raise ValueError(f"{path} is not a selective-collapse checkpoint (no meta config/beta)")
+    model = VAE(**meta["config"])
+    state = {k: v.float() if v.is_floating_point() else v
+             for k, v in payload["state_dict"].items()}
+    model.load_state_dict(state)
+    model.eval()
+    return model, meta
+
+
+def evaluate(model: VAE, x_eval: torch.Tensor, f_eval: np.ndarray, *, seed: int = 0,
+             num_train: int | None = None) -> dict[str, float]:
+    """The per-model numbers of chapter 7, on the evaluation images x_eval and factors f_eval.
+
+    Returns a flat dict: ``active``, ``mixed``, ``passive`` (counts); ``tc_{rep}_{group}`` and
+    ``corr_{rep}_{group}`` (Gaussian TC in nats, mean |correlation|) for rep in mean/sampled and
+    group in all/active/passive/active+mixed (NaN for a group of fewer than two variables);
+    ``{factor}_{variables}``: the downstream score of each factor (shape: accuracy; scale,
+    orientation, x, y: R^2) from the mean representation with ``all`` variables or ``kept``
+    ones (active+mixed), fitted on the first ``num_train`` (default half) points, tested on the
+    rest. The sampled representation draws its noise with ``seed``.
+    """
+    reps = collapse.representations(model, x_eval, seed=seed)
+    types = collapse.classify_variables(reps.variance)
+    out: dict[str, float] = {k: float(v) for k, v in types.counts().items()}
+    measures = {"tc": metrics.gaussian_total_correlation, "corr": metrics.mean_abs_correlation}
+    for rep in ("mean", "sampled"):
+        table = collapse.metrics_by_type(getattr(reps, rep), types, measures, groups=GROUPS)
+        for group in GROUPS:
+            for name in measures:
+                out[f"{name}_{rep}_{group}"] = float(table[group][name])
+    n = len(x_eval) // 2 if num_train is None else int(num_train)
+    kept = types.indices("active+mixed")
+    for label, idx in (("all", types.indices("all")), ("kept", kept)):
+        if len(idx) == 0:
+            scores = dict.fromkeys(FACTOR_NAMES, float("nan"))
+        else:
+            z = reps.mean[:, idx]
+            scores = metrics.factor_scores(z[:n], f_eval[:n], z[n:], f_eval[n:],
+                                           categorical=(0,), names=FACTOR_NAMES)
+        for factor, score in scores.items():
+            out[f"{factor}_{label}"] = float(score)
+    return out
+
+
+_ORDER = {NOT_HERE: 0, INCONCLUSIVE: 1, HOLDS: 2}
+
+
+def weakest(*evidence: Evidence) -> Evidence:
+    """The part of a two-part (or longer) claim with the weakest verdict.
+
+    A claim that joins parts with "and" holds only when every part holds, and does not hold
+    when one part does not: its verdict is the weakest of the parts' verdicts (does not hold <
+    inconclusive < holds). Ties keep the first part given.
+    """
+    if not evidence:
+        raise ValueError("weakest needs at least one Evidence")
+    for e in evidence:
+        if not isinstance(e, Evidence):
+            raise TypeError(f"weakest takes vaebook.stats Evidence, got {type(e).__name__}")
+    return min(evidence, key=lambda e: _ORDER[e.verdict])
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m vaebook.experiments.selective_collapse",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--betas", nargs="+", type=float, default=[4.0, 8.0])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--num-epochs", type=int, default=NUM_EPOCHS)
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    p.add_argument("--lr", type=float, default=LR)
+    p.add_argument("--channels", nargs="+", type=int, default=list(ARCH["channels"]))
+    p.add_argument("--hidden-dim", type=int, default=ARCH["hidden_dim"])
+    p.add_argument("--max-train", type=int, default=None,
+                   help="use only the first N training images (quick tests)")
+    p.add_argument("--out", type=Path, default=SCRATCH_DIR,
+                   help=f"output folder (default {SCRATCH_DIR}; the shipped checkpoints live in "
+                        "src/vaebook/checkpoints/selective_collapse)")
+    p.add_argument("--evaluate", action="store_true",
+                   help="print the chapter's per-model numbers after each run")
+    return p
+
+
+def main(argv: list[str] | None = None) -> list[Path]:
+    """Train every (beta, seed) pair and write its checkpoint; return the paths written."""
+    args = _parser().parse_args(argv)
+    command = "python -m vaebook.experiments.selective_collapse " + shlex.join(
+        sys.argv[1:] if argv is None else argv)
+    x_train, x_eval, f_eval = data()
+    if args.max_train is not None:
+        x_train = x_train[:args.max_train]
+    written = []
+    for seed in args.seeds:
+        for beta in args.betas:
+            model, meta = train_one(beta, seed, x_train, num_epochs=args.num_epochs,
+                                    batch_size=args.batch_size, lr=args.lr,
+                                    channels=tuple(args.channels), hidden_dim=args.hidden_dim)
+            path = checkpoint_path(args.out, beta, seed)
+            # float16 weights keep the committed files small; they load into float32 models
+            train.save_checkpoint(path, copy.deepcopy(model).half(), command=command, **meta)
+            written.append(path)
+            line = f"{path.name}: {meta['steps']} steps in {meta['train_seconds']:.0f} s"
+            if args.evaluate:
+                res = evaluate(load_model(path)[0], x_eval, f_eval)
+                line += " | " + " ".join(f"{k}={v:.4g}" for k, v in res.items())
+            print(line, flush=True)
+    return written
+
+
+if __name__ == "__main__":
+    utils.seed_everything(0)
+    main()
