@@ -97,3 +97,15 @@ def test_committed_ledger_page_is_up_to_date():
     table = text.split(claims.LEDGER_BEGIN, 1)[1].split(claims.LEDGER_END, 1)[0]
     expected = claims.ledger_markdown(sorted((root / "notebooks").glob("*.ipynb")))
     assert table.strip() == expected.strip(), "run `make ledger` and commit book/claims_ledger.md"
+
+
+def test_a_unit_with_a_pipe_does_not_break_the_ledger_table(tmp_path, capsys):
+    ev = stats.per_seed([0.3, 0.35, 0.32, 0.31, 0.33], delta=0.1, unit="|corr|")
+    claims.check("003-d", "passive variables are more correlated in mean codes", ev)
+    text = capsys.readouterr().out
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "stream", "name": "stdout",
+                                                       "text": text.splitlines(keepends=True)}]}]}
+    (tmp_path / "07_y.ipynb").write_text(json.dumps(nb))
+    row = next(line for line in claims.ledger_markdown([tmp_path / "07_y.ipynb"]).splitlines()
+               if line.startswith("| [003-d]"))
+    assert row.count(" | ") == 4 and "\\|corr\\|" in row

@@ -255,7 +255,7 @@ def ledger_markdown(notebooks: Iterable[str | Path]) -> str:
         e = r.evidence
         table.append(f"| [{cid}](#{anchor}) | [{claim.chapter}](../notebooks/{stem}.ipynb) | "
                      f"**{r.verdict}** | {_number(e.effect)} [{_number(e.low)}, {_number(e.high)}] "
-                     f"{e.unit} | {e.method}, delta {e.delta:.3g} |")
+                     f"{e.unit.replace('|', chr(92) + '|')} | {e.method}, delta {e.delta:.3g} |")
         numbers = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.numbers.items())
         details.append(
             f"({anchor})=\n### {cid}: {r.verdict}\n\n"
