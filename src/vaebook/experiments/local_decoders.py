@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import shlex
 import sys
 import tempfile
@@ -32,7 +31,8 @@ from sklearn.metrics import log_loss
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from vaebook import __version__, data, probes, train, utils
+from vaebook import data, probes, train, utils
+from vaebook.experiments import provenance
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.pixelcnn import PixelVAE, check_context
 
@@ -80,15 +80,6 @@ def step_kl_weight(step: int, anneal_steps: int) -> float:
     if anneal_steps <= 0:
         return 1.0
     return min(1.0, step / anneal_steps)
-
-
-def provenance() -> dict[str, str]:
-    """Package version and the sha256 of the repository's ``constraints.txt`` lock (if found)."""
-    out = {"version": __version__}
-    lock = Path(__file__).resolve().parents[3] / "constraints.txt"
-    if lock.is_file():
-        out["constraints_sha256"] = hashlib.sha256(lock.read_bytes()).hexdigest()
-    return out
 
 
 def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int = 2,

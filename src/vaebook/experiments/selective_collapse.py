@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import shlex
 import sys
 import tempfile
@@ -35,8 +34,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaebook import __version__, collapse, metrics, train, utils
+from vaebook import collapse, metrics, train, utils
 from vaebook.data.dsprites import FACTOR_NAMES, DSprites
+from vaebook.experiments import provenance
 from vaebook.models.family import BetaVAELoss, dsprites_vae
 from vaebook.models.vae import VAE
 from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
@@ -74,15 +74,6 @@ def _beta_name(beta: float) -> str:
 def checkpoint_path(out: str | Path, beta: float, seed: int) -> Path:
     """Where a run is saved: ``out/beta{beta}_s{seed}.pt`` (e.g. ``beta4_s0.pt``)."""
     return Path(out) / f"beta{_beta_name(beta)}_s{int(seed)}.pt"
-
-
-def provenance() -> dict[str, str]:
-    """Package version and the sha256 of the repository's ``constraints.txt`` lock (if found)."""
-    out = {"version": __version__}
-    lock = Path(__file__).resolve().parents[3] / "constraints.txt"
-    if lock.is_file():
-        out["constraints_sha256"] = hashlib.sha256(lock.read_bytes()).hexdigest()
-    return out
 
 
 def train_one(beta: float, seed: int, x: torch.Tensor, *, num_epochs: int = NUM_EPOCHS,
