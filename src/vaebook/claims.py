@@ -204,7 +204,8 @@ def _parse_measured(line: str) -> tuple[Evidence, dict[str, float]] | None:
         if "=" in item:
             key, _, val = item.partition("=")
             numbers[key] = float(val)
-    n = int(re.search(r"(\d+)", method).group(1)) if re.search(r"\d+", method) else 0
+    count = re.search(r"\d+", method)
+    n = int(count.group()) if count else 0
     return Evidence(float(effect), float(low), float(high), n, float(delta), unit, method), numbers
 
 
