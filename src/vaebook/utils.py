@@ -9,14 +9,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from vaebook.checks import (
+    InputTypeError,
+    check_codes,
+    check_images,
+    check_int,
+    check_model,
+    check_str,
+    model_dtype,
+)
+
 __all__ = ["seed_everything", "setup", "versions", "glue", "to_numpy", "check_images", "check_codes",
            "encode"]
 
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA) with one integer."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -62,6 +71,7 @@ def glue(name: str, value: object, fmt: str = "") -> object:
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be an identifier-like string, got {name!r}")
+    check_str(fmt, "fmt", nonempty=False)
     shown = _Shown(format(value, fmt)) if fmt else value
     try:
         from myst_nb import glue as _glue
@@ -77,29 +87,7 @@ def to_numpy(a: torch.Tensor | np.ndarray) -> np.ndarray:
         return a
     if isinstance(a, torch.Tensor):
         return a.detach().cpu().numpy()
-    raise TypeError(f"expected a torch.Tensor or numpy.ndarray, got {type(a).__name__}")
-
-
-def check_images(x: torch.Tensor, name: str = "x", shape: tuple[int, ...] | None = None) -> None:
-    """Raise unless ``x`` is a float tensor (B, C, H, W) with values in [0, 1] (and ``shape`` = (C, H, W))."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor in [0, 1], got dtype {x.dtype}")
-    if x.dim() != 4:
-        raise ValueError(f"{name} must have shape (B, C, H, W), got {tuple(x.shape)}")
-    if shape is not None and tuple(x.shape[1:]) != tuple(shape):
-        raise ValueError(f"{name} must have shape (B, {', '.join(map(str, shape))}), "
-                         f"got {tuple(x.shape)}")
-    if x.numel() and (torch.isnan(x).any() or x.min() < 0 or x.max() > 1):
-        raise ValueError(f"{name} must hold values in [0, 1] (no NaN)")
-
-
-def check_codes(z: torch.Tensor, latent_dim: int) -> None:
-    """Raise unless ``z`` is a tensor of latent codes of shape (B, latent_dim)."""
-    if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != latent_dim:
-        shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-        raise ValueError(f"z must be a tensor of shape (B, {latent_dim}), got {shape}")
+    raise InputTypeError(f"expected a torch.Tensor or numpy.ndarray, got {type(a).__name__}")
 
 
 @torch.no_grad()
@@ -109,17 +97,22 @@ def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> tuple[np
     model: anything with ``encode(x) -> (mu, logvar)``; x: (N, C, H, W) in [0, 1].
     Returns two float32 arrays of shape (N, D).
     """
-    if not hasattr(model, "encode"):
-        raise TypeError("model must have an encode(x) -> (mu, logvar) method")
-    check_images(x)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_model(model, methods=("encode",), what="model with an encode(x) -> (mu, logvar) method")
+    check_images(x, dtype=model_dtype(model))
+    check_int(batch_size, "batch_size", minimum=1)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     mus, logvars = [], []
     for start in range(0, len(x), batch_size):
-        mu, logvar = model.encode(x[start:start + batch_size].to(device))
+        out = model.encode(x[start:start + batch_size].to(device))
+        if not (isinstance(out, tuple) and len(out) == 2):
+            model.train(was_training)
+            raise InputTypeError(f"model.encode(x) must return (mu, logvar), a posterior mean and "
+                                 f"log-variance; {type(model).__name__}.encode returned "
+                                 f"{type(out).__name__} (a deterministic autoencoder has no "
+                                 f"posterior variance: use its codes(x))")
+        mu, logvar = out
         mus.append(mu.cpu())
         logvars.append(logvar.cpu())
     model.train(was_training)
