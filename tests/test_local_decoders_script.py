@@ -146,3 +146,27 @@ def test_retraining_a_shipped_checkpoint_reproduces_its_numbers():
     before = ld.evaluate(shipped, x, y, x_test, y_test, **kwargs)
     for key, tol in TOLERANCE.items():
         assert abs(again[key] - before[key]) <= tol, (key, again[key], before[key])
+
+
+def test_records_keep_a_runs_numbers_and_provenance_without_its_weights(tmp_path):
+    ckpt = ld.main(["--contexts", "1", "--seeds", "0", "--num-epochs", "1", "--max-train", "60",
+                    "--batch-size", "30", "--hidden-channels", "4", "--encoder", "mlp",
+                    "--encoder-hidden", "8", "--out", str(tmp_path)])[0]
+    written = ld.main(["--records-from", str(ckpt), "--out", str(tmp_path / "records")])
+    assert [p.name for p in written] == ["z2_mlp_local1_s0.json"]
+    evaluation, meta = ld.load_record(written[0])
+    model, _ = ld.load_model(ckpt)
+    from vaebook import data
+
+    x, y = data.mnist5k("train")
+    x_test, y_test = data.mnist5k("test")
+    assert evaluation == pytest.approx(ld.evaluate(model, x, y, x_test, y_test, seed=0))
+    assert meta["config"]["context"] == 1 and meta["command"].startswith("python -m vaebook")
+    assert written[0].stat().st_size < 20_000  # no weights in it
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"evaluation": 1}')
+    with pytest.raises(ValueError, match="not a local-decoders record"):
+        ld.load_record(bad)
+    bad.write_text("{")
+    with pytest.raises(ValueError, match="bad.json"):
+        ld.load_record(bad)

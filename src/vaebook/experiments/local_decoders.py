@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
+import os
 import shlex
 import sys
 import tempfile
@@ -37,8 +39,8 @@ from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.pixelcnn import PixelVAE, check_context
 
 __all__ = ["context_name", "parse_context", "checkpoint_path", "kl_weight", "step_kl_weight",
-           "train_one", "load_model", "class_information", "evaluate", "provenance", "main",
-           "CHECKPOINT_DIR", "SCRATCH_DIR"]
+           "train_one", "load_model", "class_information", "evaluate", "write_record",
+           "load_record", "provenance", "main", "CHECKPOINT_DIR", "SCRATCH_DIR"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "local_decoders"
 # where the script writes unless --out says otherwise: never into the package's checkpoints
@@ -191,6 +193,45 @@ def evaluate(model: PixelVAE, x_train: torch.Tensor, y_train: torch.Tensor,
     return out
 
 
+def write_record(checkpoint: str | Path, out: str | Path, *, seed: int = 0) -> Path:
+    """Evaluate a checkpoint of this script on ``mnist5k`` and write its *record* to ``out``.
+
+    A record is a small JSON file with the run's :func:`evaluate` numbers (test split, ``seed``),
+    its training history and its provenance (config, command, package version, lock hash,
+    training time), but not its weights: chapter 3 ships records for the runs whose weights
+    would not fit the package. The file is written atomically; returns its path.
+    """
+    model, meta = load_model(checkpoint)
+    binarize = model.config["likelihood"] == "bernoulli"
+    x_train, y_train = data.mnist5k("train", binarize=binarize)
+    x_test, y_test = data.mnist5k("test", binarize=binarize)
+    record = {"checkpoint": Path(checkpoint).name, "evaluation_seed": seed,
+              "evaluation": evaluate(model, x_train, y_train, x_test, y_test, seed=seed),
+              "meta": train.plain_meta(meta)}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(record, indent=1) + "\n")
+    os.replace(tmp, out)
+    return out
+
+
+def load_record(path: str | Path) -> tuple[dict[str, float], dict]:
+    """Read a record written by :func:`write_record`: ``(evaluation, meta)``."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+        evaluation, meta = record["evaluation"], record["meta"]
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path} is not a local-decoders record (a JSON file with 'evaluation' "
+                         f"and 'meta', written by write_record): {err}") from None
+    if not isinstance(evaluation, dict) or not isinstance(meta, dict) or "config" not in meta:
+        raise ValueError(f"{path} is not a local-decoders record (no evaluation dict or config)")
+    return evaluation, meta
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m vaebook.experiments.local_decoders",
                                 description=__doc__.split("\n")[0])
@@ -219,6 +260,9 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"output folder (default {SCRATCH_DIR}; the shipped checkpoints live in "
                         "src/vaebook/checkpoints/local_decoders)")
     p.add_argument("--evaluate", action="store_true", help="print held-out numbers after each run")
+    p.add_argument("--records-from", nargs="+", type=Path, default=None, metavar="CHECKPOINT",
+                   help="train nothing: evaluate these checkpoints and write one record each "
+                        "(<name>.json in --out, see write_record)")
     return p
 
 
@@ -227,6 +271,12 @@ def main(argv: list[str] | None = None) -> list[Path]:
     args = _parser().parse_args(argv)
     command = "python -m vaebook.experiments.local_decoders " + shlex.join(
         sys.argv[1:] if argv is None else argv)
+    if args.records_from is not None:
+        written = [write_record(ckpt, args.out / Path(ckpt).with_suffix(".json").name)
+                   for ckpt in args.records_from]
+        for path in written:
+            print(f"wrote {path}", flush=True)
+        return written
     binarize = args.likelihood == "bernoulli"
     x, y = data.mnist5k("train", binarize=binarize)
     if args.max_train is not None:
