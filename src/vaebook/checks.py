@@ -85,20 +85,23 @@ def _range_text(minimum: float | None, maximum: float | None, strict_min: bool,
 
 def check_number(value: Any, name: str, *, minimum: float | None = None,
                  maximum: float | None = None, strict_min: bool = False,
-                 strict_max: bool = False, finite: bool = True) -> float:
-    """A real number (not bool, not NaN; finite unless ``finite=False``) in the given range."""
+                 strict_max: bool = False, finite: bool = True,
+                 expected: str | None = None) -> float:
+    """A real number (not bool, not NaN; finite unless ``finite=False``) in the given range;
+    ``expected`` replaces the range in messages (e.g. "a non-negative number")."""
     if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.dtype == torch.bool:
         value = value.item()
     if not _is_real(value):
-        raise InputTypeError(f"{name} must be a number, got {describe(value)}")
+        raise InputTypeError(f"{name} must be {expected or 'a number'}, got {describe(value)}")
     value = float(value)
     text = _range_text(minimum, maximum, strict_min, strict_max)
     if math.isnan(value) or (finite and math.isinf(value)):
-        raise ValueError(f"{name} must be a finite number{'' if text == 'finite' else ' ' + text}"
-                         f", got {value!r}")
+        want = (f"{expected} (finite, not NaN)" if expected else
+                f"a finite number{'' if text == 'finite' else ' ' + text}")
+        raise ValueError(f"{name} must be {want}, got {value!r}")
     if ((minimum is not None and (value < minimum or (strict_min and value == minimum)))
             or (maximum is not None and (value > maximum or (strict_max and value == maximum)))):
-        raise ValueError(f"{name} must be {text}, got {value!r}")
+        raise ValueError(f"{name} must be {expected or text}, got {value!r}")
     return value
 
 
@@ -180,8 +183,8 @@ def check_images(x: Any, name: str = "x", shape: Sequence[int] | None = None,
     """Raise unless ``x`` is a non-empty float tensor (B, C, H, W) with values in [0, 1] (no NaN),
     with (C, H, W) = ``shape`` when given and of dtype ``dtype`` when given (a model's dtype)."""
     want = f"(B, {', '.join(map(str, shape))})" if shape is not None else "(B, C, H, W)"
-    what = (f"{name} must be a {str(dtype).replace('torch.', '') if dtype else 'float'} tensor "
-            f"of shape {want} with values in [0, 1]")
+    what = (f"{name} must be a {str(dtype).replace('torch.', '') if dtype else 'float'} "
+            f"torch.Tensor of shape {want} with values in [0, 1]")
     if not isinstance(x, torch.Tensor):
         raise InputTypeError(f"{what}; got {describe(x)}")
     if not x.is_floating_point():

@@ -11,18 +11,30 @@ import math
 import torch
 import torch.nn.functional as F
 
+from vaebook.checks import InputTypeError, check_generator, check_number
+
 __all__ = ["bernoulli_log_likelihood", "gaussian_log_likelihood", "kl_standard_normal",
            "reparameterize"]
 
 
 def _same_shape(a: torch.Tensor, b: torch.Tensor, names: str) -> None:
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
-        raise TypeError(f"{names} must be torch tensors")
+        raise InputTypeError(f"{names} must be torch tensors, got {type(a).__name__} and "
+                             f"{type(b).__name__}")
     if a.shape != b.shape:
         raise ValueError(f"{names} must have the same shape, got {tuple(a.shape)} and "
                          f"{tuple(b.shape)}")
     if a.dim() < 2:
         raise ValueError(f"{names} must have a batch dimension first, got shape {tuple(a.shape)}")
+    if not a.is_floating_point() or not b.is_floating_point():
+        raise InputTypeError(f"{names} must be floating-point tensors, got {a.dtype} and {b.dtype}")
+    if a.dtype != b.dtype:
+        raise InputTypeError(f"{names} must have the same dtype, got {a.dtype} and {b.dtype}")
+    if a.numel() == 0:
+        raise ValueError(f"{names} are empty (shape {tuple(a.shape)})")
+    for name, t in zip(names.split(" and "), (a, b), strict=True):
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} contains NaN or infinite values")
 
 
 def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -41,8 +53,10 @@ def gaussian_log_likelihood(mean: torch.Tensor, x: torch.Tensor,
                             std: float | torch.Tensor = 0.1) -> torch.Tensor:
     """log N(x | mean, std^2) summed over pixels. mean, x: (B, ...); std > 0. Returns (B,)."""
     _same_shape(mean, x, "mean and x")
+    if not isinstance(std, torch.Tensor):
+        check_number(std, "std", minimum=0, strict_min=True, expected="positive")
     std_t = torch.as_tensor(std, dtype=mean.dtype, device=mean.device)
-    if (std_t <= 0).any():
+    if not bool((std_t > 0).all()) or not bool(torch.isfinite(std_t).all()):
         raise ValueError(f"std must be positive, got {std}")
     std_t = std_t.expand_as(mean)
     ll = -0.5 * ((x - mean) / std_t) ** 2 - torch.log(std_t) - 0.5 * math.log(2 * math.pi)
@@ -59,5 +73,6 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
                    generator: torch.Generator | None = None) -> torch.Tensor:
     """z = mu + sigma * eps with eps ~ N(0, I): a sample that gradients flow through."""
     _same_shape(mu, logvar, "mu and logvar")
+    check_generator(generator)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps

@@ -11,9 +11,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaebook.checks import (
+    check_choice,
+    check_codes,
+    check_images,
+    check_int,
+    check_number,
+    model_dtype,
+)
 from vaebook.losses import bernoulli_log_likelihood, gaussian_log_likelihood
 from vaebook.models.vae import LIKELIHOODS, ConvDecoder, ConvEncoder
-from vaebook.utils import check_codes, check_images
 
 __all__ = ["Autoencoder"]
 
@@ -29,10 +36,9 @@ class Autoencoder(nn.Module):
                  channels: tuple[int, ...] = (32, 64), hidden_dim: int = 256,
                  likelihood: str = "bernoulli", gaussian_std: float = 0.1):
         super().__init__()
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
-        if not isinstance(gaussian_std, (int, float)) or gaussian_std <= 0:
-            raise ValueError(f"gaussian_std must be positive, got {gaussian_std!r}")
+        check_choice(likelihood, "likelihood", LIKELIHOODS)
+        check_number(gaussian_std, "gaussian_std", minimum=0, strict_min=True,
+                     expected="positive")
         self.config = dict(image_shape=tuple(image_shape), latent_dim=latent_dim,
                            channels=tuple(channels), hidden_dim=hidden_dim, likelihood=likelihood,
                            gaussian_std=float(gaussian_std))
@@ -46,13 +52,13 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, C, H, W) in [0, 1] -> codes z: (B, D)."""
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         enc = self.encoder
         return enc.mu(enc.hidden(enc.conv(x)))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> decoder outputs (B, C, H, W) (logits or means)."""
-        check_codes(z, self.latent_dim)
+        check_codes(z, self.latent_dim, dtype=model_dtype(self))
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -71,9 +77,8 @@ class Autoencoder(nn.Module):
     @torch.no_grad()
     def codes(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Codes of a whole dataset in eval mode, batch by batch: (N, D) on the CPU."""
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        check_images(x, shape=self.image_shape)
+        check_int(batch_size, "batch_size", minimum=1)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         was_training = self.training
         self.eval()
         device = next(self.parameters()).device

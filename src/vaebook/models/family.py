@@ -33,6 +33,7 @@ from functools import partial
 
 import torch
 
+from vaebook.checks import InputTypeError, check_number, check_str, check_tensor
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.vae import VAE
 from vaebook.utils import seed_everything
@@ -56,18 +57,15 @@ def dsprites_vae(latent_dim: int = 10, image_shape: tuple[int, int, int] = (1, 3
 
 
 def _number(name: str, value: object, *, low: float = 0.0, strict: bool = False) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if value < low or (strict and value == low):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}")
-    return float(value)
+    return check_number(value, name, minimum=low, strict_min=strict)
 
 
 def _elbo_terms(model: VAE, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor,
                                                       torch.Tensor, torch.Tensor]:
     """One-sample ELBO terms (batch means) and the batch's mu, logvar, z (each (B, D))."""
     if not isinstance(model, VAE):
-        raise TypeError(f"model must be a vaebook VAE, got {type(model).__name__}")
+        raise InputTypeError(f"model must be a vaebook VAE, got {type(model).__name__} (these "
+                             f"objectives train vaebook.models.VAE; an Autoencoder has no KL)")
     mu, logvar = model.encode(x)
     z = reparameterize(mu, logvar)
     rec = -model.log_likelihood(model.decode(z), x).mean()
@@ -94,6 +92,13 @@ class BetaVAELoss:
 def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
                          ) -> torch.Tensor:
     """log N(z | mu, exp(logvar)) per dimension, broadcasting the three tensors."""
+    for name, t in (("z", z), ("mu", mu), ("logvar", logvar)):
+        check_tensor(t, name, finite=False)
+    try:
+        torch.broadcast_shapes(z.shape, mu.shape, logvar.shape)
+    except RuntimeError:
+        raise ValueError(f"z, mu and logvar must broadcast to one shape, got {tuple(z.shape)}, "
+                         f"{tuple(mu.shape)}, {tuple(logvar.shape)}") from None
     return -0.5 * (_LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar))
 
 
@@ -108,6 +113,7 @@ def total_correlation_mws(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
     for name, t in (("z", z), ("mu", mu), ("logvar", logvar)):
         if not isinstance(t, torch.Tensor) or t.dim() != 2:
             raise ValueError(f"{name} must be a (M, D) tensor")
+        check_tensor(t, name)
     if not (z.shape == mu.shape == logvar.shape):
         raise ValueError(f"z, mu and logvar must share one shape (M, D), got {tuple(z.shape)}, "
                          f"{tuple(mu.shape)}, {tuple(logvar.shape)}")
@@ -190,10 +196,13 @@ def dip_regularizer(mu: torch.Tensor, logvar: torch.Tensor, lambda_od: float, la
     """
     if kind not in ("i", "ii"):
         raise ValueError(f"kind must be 'i' or 'ii', got {kind!r}")
+    lambda_od, lambda_d = _number("lambda_od", lambda_od), _number("lambda_d", lambda_d)
     if not isinstance(mu, torch.Tensor) or mu.dim() != 2 or mu.shape[0] < 2:
         raise ValueError("mu must be a (B, D) tensor with B >= 2 (a covariance needs 2 rows)")
     if not isinstance(logvar, torch.Tensor) or logvar.shape != mu.shape:
         raise ValueError("logvar must be a tensor of the same shape as mu")
+    check_tensor(mu, "mu")
+    check_tensor(logvar, "logvar")
     centred = mu - mu.mean(0, keepdim=True)
     cov = centred.T @ centred / mu.shape[0]
     if kind == "ii":
@@ -242,6 +251,7 @@ FamilyLoss = BetaVAELoss | BetaTCVAELoss | AnnealedVAELoss | DIPVAELoss
 def family_loss(name: str, **hyperparameters: object) -> FamilyLoss:
     """The objective of a family member by name (a key of ``FAMILY``), e.g.
     ``family_loss("beta_tc_vae", beta=6, dataset_size=len(x))``."""
+    check_str(name, "name")
     if name not in FAMILY:
         raise ValueError(f"unknown VAE family member {name!r}; expected one of {sorted(FAMILY)}")
     return FAMILY[name](**hyperparameters)

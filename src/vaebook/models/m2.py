@@ -23,18 +23,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vaebook.checks import (
+    InputTypeError,
+    check_generator,
+    check_images,
+    check_int,
+    check_int_sequence,
+    check_number,
+    check_tensor,
+    model_dtype,
+)
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
-from vaebook.utils import check_images
 
 __all__ = ["M2", "MLPTrunk", "MLPDecoder", "check_labels", "one_hot"]
 
 
 def check_labels(y: torch.Tensor, num_classes: int, batch_size: int | None = None) -> None:
     """Raise unless y is an int64 tensor (B,) with values in [0, num_classes)."""
+    check_int(num_classes, "num_classes", minimum=1)
     if not isinstance(y, torch.Tensor):
-        raise TypeError(f"y must be a torch.Tensor of class indices, got {type(y).__name__}")
+        raise InputTypeError(f"y must be a torch.Tensor of class indices, got "
+                             f"{type(y).__name__}")
     if y.dtype != torch.int64:
-        raise TypeError(f"y must hold int64 class indices, got dtype {y.dtype}")
+        raise InputTypeError(f"y must hold int64 class indices, got dtype {y.dtype}")
     if y.dim() != 1:
         raise ValueError(f"y must have shape (B,), got {tuple(y.shape)}")
     if batch_size is not None and len(y) != batch_size:
@@ -55,6 +66,9 @@ class MLPTrunk(nn.Module):
 
     def __init__(self, in_dim: int, hidden_dims: tuple[int, ...] = (256, 256)) -> None:
         super().__init__()
+        check_int(in_dim, "in_dim", minimum=1)
+        hidden_dims = check_int_sequence(hidden_dims, "hidden_dims", minimum=1, nonempty=False)
+        self.in_dim = in_dim
         layers: list[nn.Module] = [nn.Flatten()]
         for width in hidden_dims:
             layers += [nn.Linear(in_dim, width), nn.ReLU()]
@@ -63,6 +77,10 @@ class MLPTrunk(nn.Module):
         self.out_dim = in_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(x, "x", finite=False)
+        if x.dim() < 2 or math.prod(x.shape[1:]) != self.in_dim:
+            raise ValueError(f"x must have shape (B, ...) with {self.in_dim} values per example, "
+                             f"got {tuple(x.shape)}")
         return self.net(x)
 
 
@@ -72,6 +90,12 @@ class MLPDecoder(nn.Module):
     def __init__(self, in_dim: int, image_shape: tuple[int, int, int],
                  hidden_dims: tuple[int, ...] = (256, 256)) -> None:
         super().__init__()
+        check_int(in_dim, "in_dim", minimum=1)
+        hidden_dims = check_int_sequence(hidden_dims, "hidden_dims", minimum=1, nonempty=False)
+        image_shape = check_int_sequence(image_shape, "image_shape", minimum=1)
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape}")
+        self.in_dim = in_dim
         layers: list[nn.Module] = []
         for width in hidden_dims:
             layers += [nn.Linear(in_dim, width), nn.ReLU()]
@@ -80,6 +104,7 @@ class MLPDecoder(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, zy: torch.Tensor) -> torch.Tensor:
+        check_tensor(zy, "zy", shape=(None, self.in_dim), finite=False)
         return self.net(zy)
 
 
@@ -103,13 +128,20 @@ class M2(nn.Module):
                  alpha: float = 100.0, decoder_dims: tuple[int, ...] | None = None,
                  trunk: nn.Module | None = None, decoder: nn.Module | None = None) -> None:
         super().__init__()
-        if len(image_shape) != 3 or any(int(s) < 1 for s in image_shape):
+        if (isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (list, tuple))
+                or len(image_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int)
+                                                or s < 1 for s in image_shape)):
             raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
-        if num_classes < 2 or latent_dim < 1:
-            raise ValueError(f"need num_classes >= 2 and latent_dim >= 1, got {num_classes} and "
-                             f"{latent_dim}")
-        if alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha}")
+        check_int(num_classes, "num_classes", minimum=2)
+        check_int(latent_dim, "latent_dim", minimum=1)
+        check_number(alpha, "alpha", minimum=0)
+        check_int_sequence(hidden_dims, "hidden_dims", minimum=1)
+        if decoder_dims is not None:
+            check_int_sequence(decoder_dims, "decoder_dims", minimum=1, nonempty=False)
+        for name, module in (("trunk", trunk), ("decoder", decoder)):
+            if module is not None and not isinstance(module, nn.Module):
+                raise InputTypeError(f"{name} must be None or a torch nn.Module, got "
+                                     f"{type(module).__name__}")
         self.image_shape = tuple(int(s) for s in image_shape)
         self.num_classes = int(num_classes)
         self.latent_dim = int(latent_dim)
@@ -134,7 +166,7 @@ class M2(nn.Module):
     # ---- inference and generation -------------------------------------------------------
     def infer(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x: (B, C, H, W) in [0, 1] -> (mu, logvar) each (B, D), class logits (B, K)."""
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         h = self.trunk(x)
         return self.mu_head(h), self.logvar_head(h), self.class_head(h)
 
@@ -149,6 +181,9 @@ class M2(nn.Module):
 
     def decode(self, z: torch.Tensor, y_prob: torch.Tensor) -> torch.Tensor:
         """z: (B, D), y_prob: (B, K) one-hot (or a mixed label) -> logits (B, C, H, W)."""
+        dtype = model_dtype(self)
+        check_tensor(z, "z", shape=(None, self.latent_dim), dtype=dtype)
+        check_tensor(y_prob, "y_prob", shape=(len(z), self.num_classes), dtype=dtype)
         return self.decoder(torch.cat([z, y_prob], dim=1))
 
     @torch.no_grad()
@@ -161,7 +196,7 @@ class M2(nn.Module):
     # ---- the two bounds -----------------------------------------------------------------
     def _check_y_prob(self, y_prob: torch.Tensor, batch_size: int) -> None:
         if not isinstance(y_prob, torch.Tensor) or not y_prob.is_floating_point():
-            raise TypeError("y_prob must be a float tensor of label probabilities (B, K)")
+            raise InputTypeError("y_prob must be a float tensor of label probabilities (B, K)")
         if y_prob.shape != (batch_size, self.num_classes):
             raise ValueError(f"y_prob must have shape ({batch_size}, {self.num_classes}), got "
                              f"{tuple(y_prob.shape)}")
@@ -178,6 +213,7 @@ class M2(nn.Module):
         """
         mu, logvar, logits = self.infer(x)
         self._check_y_prob(y_prob, len(x))
+        check_generator(generator)
         z = reparameterize(mu, logvar, generator)
         rec = bernoulli_log_likelihood(self.decode(z, y_prob), x)
         kl_z = kl_standard_normal(mu, logvar).sum(1)
@@ -217,6 +253,8 @@ class M2(nn.Module):
         x_lab: (B_l, C, H, W), y_lab: (B_l,) int64, x_unl: (B_u, C, H, W); step is unused (the
         training loop passes it to every model). Returns scalars: loss, elbo_lab, elbo_unl, ce.
         """
+        check_images(x_lab, "x_lab", shape=self.image_shape, dtype=model_dtype(self))
+        check_images(x_unl, "x_unl", shape=self.image_shape, dtype=model_dtype(self))
         check_labels(y_lab, self.num_classes, len(x_lab))
         lab = self.labelled_elbo(x_lab, one_hot(y_lab, self.num_classes))
         unl = self.unlabelled_elbo(x_unl)

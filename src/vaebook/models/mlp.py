@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from vaebook.utils import check_images
+from vaebook.checks import check_images, model_dtype
 
 __all__ = ["MLPEncoder"]
 
@@ -29,6 +29,9 @@ class MLPEncoder(nn.Module):
 
     def __init__(self, image_shape: tuple[int, int, int], latent_dim: int, hidden_dim: int = 400):
         super().__init__()
+        if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (list, tuple)):
+            raise ValueError(f"image_shape must be three positive ints (C, H, W), "
+                             f"got {image_shape!r}")
         image_shape = tuple(image_shape)
         if len(image_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
                                         for s in image_shape):
@@ -44,6 +47,6 @@ class MLPEncoder(nn.Module):
         self.logvar = nn.Linear(hidden_dim, latent_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         h = self.body(x)
         return self.mu(h), self.logvar(h)

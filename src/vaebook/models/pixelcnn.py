@@ -32,10 +32,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vaebook.checks import (
+    InputTypeError,
+    check_codes,
+    check_generator,
+    check_images,
+    check_int,
+    check_number,
+    check_tensor,
+    model_dtype,
+)
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
 from vaebook.models.mlp import MLPEncoder
 from vaebook.models.vae import ConvEncoder, VAEOutput
-from vaebook.utils import check_codes, check_images
 
 __all__ = ["MaskedConv2d", "PixelCNNDecoder", "PixelVAE", "MLPEncoder", "ENCODERS",
            "visible_pixels", "check_context",
@@ -60,8 +69,11 @@ class MaskedConv2d(nn.Conv2d):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str):
         if mask_type not in ("A", "B"):
             raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}")
-        if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+        if (isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1
+                or kernel_size % 2 == 0):
             raise ValueError(f"kernel_size must be a positive odd int, got {kernel_size!r}")
+        check_int(in_channels, "in_channels", minimum=1)
+        check_int(out_channels, "out_channels", minimum=1)
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
         c = kernel_size // 2
         mask = torch.zeros(kernel_size, kernel_size)
@@ -73,6 +85,8 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer("mask", mask[None, None].clone(), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(x, "x", shape=(None, self.in_channels, None, None), dtype=self.weight.dtype,
+                     finite=False)
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
 
@@ -123,8 +137,11 @@ class PixelCNNDecoder(nn.Module):
         check_context(context)
         if likelihood not in PIXEL_LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {PIXEL_LIKELIHOODS}, got {likelihood!r}")
+        if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (list, tuple)):
+            raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape!r}")
         image_shape = tuple(image_shape)
-        if len(image_shape) != 3 or any(not isinstance(s, int) or s < 1 for s in image_shape):
+        if len(image_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                        for s in image_shape):
             raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
         c, h, w = image_shape
         if h % 4 or w % 4:
@@ -160,15 +177,19 @@ class PixelCNNDecoder(nn.Module):
 
     def z_features(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> per-pixel features (B, hidden_channels, H, W)."""
-        check_codes(z, self.latent_dim)
+        check_codes(z, self.latent_dim, dtype=model_dtype(self))
         return self.z_deconv(self.z_fc(z).view(-1, *self.z_start))
 
     def combine(self, x: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """Parameters from pixels x (B, C, h, W) and z features (B, hidden, h, W), any height h."""
+        c, _, w = self.image_shape
+        check_tensor(x, "x", shape=(None, c, None, w), finite=False)
+        check_tensor(features, "features", shape=(x.shape[0], self.z_start[0], x.shape[2], w),
+                     finite=False)
         return self.head(torch.cat([self.pixels(2 * x - 1), features], dim=1))
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         features = self.z_features(z)
         if features.shape[0] != x.shape[0]:
             raise ValueError(f"x and z must have the same batch size, got {x.shape[0]} and "
@@ -178,7 +199,8 @@ class PixelCNNDecoder(nn.Module):
 
 def _check_mixture_params(params: torch.Tensor, x: torch.Tensor, num_mixtures: int) -> None:
     if not isinstance(params, torch.Tensor) or not isinstance(x, torch.Tensor):
-        raise TypeError("params and x must be torch tensors")
+        raise InputTypeError(f"params and x must be torch tensors, got {type(params).__name__} "
+                             f"and {type(x).__name__}")
     if isinstance(num_mixtures, bool) or not isinstance(num_mixtures, int) or num_mixtures < 1:
         raise ValueError(f"num_mixtures must be a positive int, got {num_mixtures!r}")
     if x.dim() != 4 or params.dim() != 4:
@@ -188,6 +210,8 @@ def _check_mixture_params(params: torch.Tensor, x: torch.Tensor, num_mixtures: i
     if params.shape != (b, 3 * num_mixtures * c, h, w):
         raise ValueError(f"params must have shape (B, 3 * num_mixtures * C, H, W) = "
                          f"{(b, 3 * num_mixtures * c, h, w)}, got {tuple(params.shape)}")
+    check_tensor(params, "params")
+    check_tensor(x, "x")
 
 
 def _split_mixture(params: torch.Tensor, channels: int, num_mixtures: int):
@@ -233,6 +257,10 @@ def discretized_logistic_mixture_log_likelihood(params: torch.Tensor, x: torch.T
 def sample_discretized_logistic_mixture(params: torch.Tensor, channels: int, num_mixtures: int,
                                         generator: torch.Generator | None = None) -> torch.Tensor:
     """One exact sample per pixel: params (B, 3 * K * C, H, W) -> (B, C, H, W) in k / 255."""
+    check_tensor(params, "params", ndim=4)
+    check_int(channels, "channels", minimum=1)
+    check_int(num_mixtures, "num_mixtures", minimum=1)
+    check_generator(generator)
     b, p, h, w = params.shape
     if p != 3 * num_mixtures * channels:
         raise ValueError(f"params must have 3 * num_mixtures * channels = "
@@ -264,6 +292,9 @@ class PixelVAE(nn.Module):
                  encoder: str = "conv", encoder_channels: tuple[int, ...] = (16, 32),
                  encoder_hidden: int = 128):
         super().__init__()
+        for name, value in (("image_shape", image_shape), ("encoder_channels", encoder_channels)):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+                raise ValueError(f"{name} must be a tuple of positive ints, got {value!r}")
         image_shape, encoder_channels = tuple(image_shape), tuple(encoder_channels)
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
@@ -284,7 +315,7 @@ class PixelVAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, C, H, W) in [0, 1] -> (mu, logvar), each (B, D)."""
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         return self.encoder(x)
 
     def log_likelihood(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -302,8 +333,7 @@ class PixelVAE(nn.Module):
         """One-sample ELBO terms, batch means: ``loss`` = rec + kl_weight * kl (what training
         minimises; kl_weight < 1 during KL annealing), ``rec`` = -log p(x|z), ``kl`` (nats),
         ``elbo`` = -(rec + kl), ``kl_per_dim`` (D,)."""
-        if not isinstance(kl_weight, (int, float)) or kl_weight < 0:
-            raise ValueError(f"kl_weight must be a non-negative number, got {kl_weight!r}")
+        check_number(kl_weight, "kl_weight", minimum=0, expected="a non-negative number")
         out = self(x)
         rec = -self.log_likelihood(out.params, x).mean()
         kl_per_dim = kl_standard_normal(out.mu, out.logvar).mean(0)
@@ -328,10 +358,12 @@ class PixelVAE(nn.Module):
         parameters are computed from the rows that can reach it (``decoder.reach`` rows above),
         which gives the same numbers as a pass over the whole image, faster.
         """
+        check_generator(generator)
         if isinstance(z, int) and not isinstance(z, bool):
             if z < 1:
                 raise ValueError(f"the number of samples must be positive, got {z}")
             z = torch.randn(z, self.latent_dim, generator=generator)
+        check_codes(z, self.latent_dim, dtype=model_dtype(self))
         was_training = self.training
         self.eval()
         features = self.decoder.z_features(z)

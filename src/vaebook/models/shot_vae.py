@@ -27,6 +27,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from vaebook.checks import check_bool, check_int, check_number, check_tensor
 from vaebook.models.m2 import M2, check_labels, one_hot
 
 __all__ = ["SHOTVAE", "ramp", "mix", "smooth_labels", "interpolation_targets",
@@ -35,18 +36,16 @@ __all__ = ["SHOTVAE", "ramp", "mix", "smooth_labels", "interpolation_targets",
 
 def ramp(step: float, ramp_steps: float, max_value: float = 1.0) -> float:
     """s(e, E, a) = a * exp(-5 (1 - min(1, e / E))^2): from a*exp(-5) at 0 to a at E and after."""
-    if step < 0 or ramp_steps < 0:
-        raise ValueError(f"step and ramp_steps must be >= 0, got {step} and {ramp_steps}")
+    step = check_number(step, "step", minimum=0)
+    ramp_steps = check_number(ramp_steps, "ramp_steps", minimum=0)
+    max_value = check_number(max_value, "max_value")
     if ramp_steps == 0:
         return float(max_value)
     return float(max_value) * math.exp(-5.0 * (1.0 - min(1.0, step / ramp_steps)) ** 2)
 
 
 def _check_lam(lam: float) -> float:
-    lam = float(lam)
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam must be in [0, 1], got {lam}")
-    return lam
+    return check_number(lam, "lam", minimum=0.0, maximum=1.0)
 
 
 def _check_perm(perm: torch.Tensor, batch_size: int) -> None:
@@ -59,6 +58,9 @@ def _check_perm(perm: torch.Tensor, batch_size: int) -> None:
 def mix(a: torch.Tensor, lam: float, perm: torch.Tensor) -> torch.Tensor:
     """lam * a + (1 - lam) * a[perm] for a batch a: (B, ...); perm: (B,) a permutation."""
     lam = _check_lam(lam)
+    check_tensor(a, "a", finite=False)
+    if a.dim() == 0:
+        raise ValueError("a must be a batch (B, ...), got a scalar tensor")
     _check_perm(perm, len(a))
     return lam * a + (1.0 - lam) * a[perm]
 
@@ -69,6 +71,9 @@ def smooth_labels(x: torch.Tensor, y: torch.Tensor, num_classes: int, lam: float
 
     x: (B, C, H, W) images, y: (B,) int64 labels, lam in [0, 1], perm: (B,) a permutation.
     """
+    check_tensor(x, "x")
+    if x.dim() == 0:
+        raise ValueError("x must be a batch of images (B, C, H, W), got a scalar tensor")
     check_labels(y, num_classes, len(x))
     return mix(x, lam, perm), mix(one_hot(y, num_classes), lam, perm)
 
@@ -83,6 +88,8 @@ def interpolation_targets(logits: torch.Tensor, mu: torch.Tensor, logvar: torch.
     the two label posteriors; (mu_tilde, sigma_tilde), each (B, D), is the point at lam on the
     W2 geodesic between the two diagonal Gaussians. No gradient flows into the targets.
     """
+    for name, t in (("logits", logits), ("mu", mu), ("logvar", logvar)):
+        check_tensor(t, name)
     if logits.dim() != 2 or mu.dim() != 2 or mu.shape != logvar.shape or len(logits) != len(mu):
         raise ValueError(f"need logits (B, K) and mu, logvar (B, D), got {tuple(logits.shape)}, "
                          f"{tuple(mu.shape)}, {tuple(logvar.shape)}")
@@ -97,6 +104,8 @@ def w2_diag_gaussians(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor
     All (B, D) with sigma > 0 given as standard deviations. Returns (B,):
     ||mu1 - mu2||^2 + ||sigma1 - sigma2||^2.
     """
+    for name, t in (("mu1", mu1), ("sigma1", sigma1), ("mu2", mu2), ("sigma2", sigma2)):
+        check_tensor(t, name)
     if not (mu1.shape == sigma1.shape == mu2.shape == sigma2.shape) or mu1.dim() != 2:
         raise ValueError("mu1, sigma1, mu2, sigma2 must all have the same shape (B, D)")
     if (sigma1 < 0).any() or (sigma2 < 0).any():
@@ -106,6 +115,8 @@ def w2_diag_gaussians(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor
 
 def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """-sum_k target_k log softmax(logits)_k per example. logits, target: (B, K). Returns (B,)."""
+    check_tensor(logits, "logits")
+    check_tensor(target, "target")
     if logits.shape != target.shape or logits.dim() != 2:
         raise ValueError(f"logits and target must both be (B, K), got {tuple(logits.shape)} and "
                          f"{tuple(target.shape)}")
@@ -132,10 +143,15 @@ class SHOTVAE(M2):
                  consistency_weight: float = 1.0, w2_weight: float = 1.0,
                  ramp_steps: int = 400, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if smooth_beta <= 0 or interp_beta <= 0:
-            raise ValueError(f"Beta parameters must be > 0, got {smooth_beta} and {interp_beta}")
-        if consistency_weight < 0 or w2_weight < 0 or ramp_steps < 0:
-            raise ValueError("consistency_weight, w2_weight and ramp_steps must be >= 0")
+        check_bool(smooth, "smooth")
+        check_bool(interpolate, "interpolate")
+        for name, value in (("smooth_beta", smooth_beta), ("interp_beta", interp_beta)):
+            check_number(value, name, minimum=0, strict_min=True,
+                         expected="a positive number (the Beta distribution's parameter)")
+        for name, value in (("consistency_weight", consistency_weight),
+                            ("w2_weight", w2_weight)):
+            check_number(value, name, minimum=0, expected="a number >= 0")
+        check_int(ramp_steps, "ramp_steps", minimum=0)
         self.smooth, self.interpolate = bool(smooth), bool(interpolate)
         self.smooth_beta, self.interp_beta = float(smooth_beta), float(interp_beta)
         self.consistency_weight, self.w2_weight = float(consistency_weight), float(w2_weight)

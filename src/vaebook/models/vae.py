@@ -13,13 +13,23 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from vaebook.checks import (
+    check_choice,
+    check_codes,
+    check_generator,
+    check_images,
+    check_int,
+    check_int_sequence,
+    check_number,
+    check_tensor,
+    model_dtype,
+)
 from vaebook.losses import (
     bernoulli_log_likelihood,
     gaussian_log_likelihood,
     kl_standard_normal,
     reparameterize,
 )
-from vaebook.utils import check_codes, check_images
 
 __all__ = ["ConvEncoder", "ConvDecoder", "VAE", "VAEOutput", "LIKELIHOODS"]
 
@@ -28,19 +38,26 @@ LIKELIHOODS = ("bernoulli", "gaussian")
 
 def _check_architecture(image_shape: tuple[int, int, int], latent_dim: int,
                         channels: tuple[int, ...], hidden_dim: int) -> None:
-    if len(image_shape) != 3 or any(not isinstance(s, int) or s < 1 for s in image_shape):
+    if len(image_shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
+                                    for s in image_shape):
         raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
-    if not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
-    if not channels or any(not isinstance(c, int) or c < 1 for c in channels):
+    check_int(latent_dim, "latent_dim", minimum=1)
+    if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1
+                           for c in channels):
         raise ValueError(f"channels must be a non-empty tuple of positive ints, got {channels}")
-    if not isinstance(hidden_dim, int) or hidden_dim < 1:
-        raise ValueError(f"hidden_dim must be a positive int, got {hidden_dim!r}")
+    check_int(hidden_dim, "hidden_dim", minimum=1)
     factor = 2 ** len(channels)
     _, h, w = image_shape
     if h % factor or w % factor:
         raise ValueError(f"image height and width must be divisible by 2**len(channels) = {factor}"
                          f" (one stride-2 layer per entry of channels), got {h}x{w}")
+
+
+def _shape_tuple(value: object, name: str) -> tuple:
+    """A tuple from a list or tuple argument (image_shape, channels); anything else raises."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        check_int_sequence(value, name)  # raises with the message
+    return tuple(value)
 
 
 class ConvEncoder(nn.Module):
@@ -53,8 +70,10 @@ class ConvEncoder(nn.Module):
     def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28), latent_dim: int = 16,
                  channels: tuple[int, ...] = (32, 64), hidden_dim: int = 256):
         super().__init__()
-        image_shape, channels = tuple(image_shape), tuple(channels)
+        image_shape, channels = _shape_tuple(image_shape, "image_shape"), _shape_tuple(channels,
+                                                                                     "channels")
         _check_architecture(image_shape, latent_dim, channels, hidden_dim)
+        self.image_shape, self.latent_dim = image_shape, latent_dim
         c, h, w = image_shape
         layers: list[nn.Module] = []
         for out in channels:
@@ -68,6 +87,8 @@ class ConvEncoder(nn.Module):
         self.logvar = nn.Linear(hidden_dim, latent_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_tensor(x, "x", shape=(None, *self.image_shape), dtype=model_dtype(self),
+                     finite=False)
         h = self.hidden(self.conv(x))
         return self.mu(h), self.logvar(h)
 
@@ -82,8 +103,10 @@ class ConvDecoder(nn.Module):
     def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28), latent_dim: int = 16,
                  channels: tuple[int, ...] = (32, 64), hidden_dim: int = 256):
         super().__init__()
-        image_shape, channels = tuple(image_shape), tuple(channels)
+        image_shape, channels = _shape_tuple(image_shape, "image_shape"), _shape_tuple(channels,
+                                                                                     "channels")
         _check_architecture(image_shape, latent_dim, channels, hidden_dim)
+        self.latent_dim = latent_dim
         c, h, w = image_shape
         scale = 2 ** len(channels)
         self.start_shape = (channels[-1], h // scale, w // scale)
@@ -100,6 +123,7 @@ class ConvDecoder(nn.Module):
         self.deconv = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        check_tensor(z, "z", shape=(None, self.latent_dim), dtype=model_dtype(self), finite=False)
         return self.deconv(self.fc(z).view(-1, *self.start_shape))
 
 
@@ -122,12 +146,12 @@ class VAE(nn.Module):
                  channels: tuple[int, ...] = (32, 64), hidden_dim: int = 256,
                  likelihood: str = "bernoulli", beta: float = 1.0, gaussian_std: float = 0.1):
         super().__init__()
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
-        if not isinstance(beta, (int, float)) or beta < 0:
-            raise ValueError(f"beta must be a non-negative number, got {beta!r}")
-        if not isinstance(gaussian_std, (int, float)) or gaussian_std <= 0:
-            raise ValueError(f"gaussian_std must be positive, got {gaussian_std!r}")
+        check_choice(likelihood, "likelihood", LIKELIHOODS)
+        check_number(beta, "beta", minimum=0, expected="a non-negative number")
+        check_number(gaussian_std, "gaussian_std", minimum=0, strict_min=True,
+                     expected="positive")
+        image_shape, channels = _shape_tuple(image_shape, "image_shape"), _shape_tuple(channels,
+                                                                                     "channels")
         self.config = dict(image_shape=tuple(image_shape), latent_dim=latent_dim,
                            channels=tuple(channels), hidden_dim=hidden_dim, likelihood=likelihood,
                            beta=float(beta), gaussian_std=float(gaussian_std))
@@ -141,16 +165,17 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, C, H, W) in [0, 1] -> (mu, logvar), each (B, D)."""
-        check_images(x, shape=self.image_shape)
+        check_images(x, shape=self.image_shape, dtype=model_dtype(self))
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (B, D) -> decoder outputs (B, C, H, W) (logits or means)."""
-        check_codes(z, self.latent_dim)
+        check_codes(z, self.latent_dim, dtype=model_dtype(self))
         return self.decoder(z)
 
     def mean_image(self, params: torch.Tensor) -> torch.Tensor:
         """The decoder's mean pixel values in [0, 1] from its outputs."""
+        check_tensor(params, "params", shape=(None, *self.image_shape), finite=False)
         if self.likelihood == "bernoulli":
             return torch.sigmoid(params)
         return params.clamp(0, 1)
@@ -183,8 +208,8 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images decoded from z ~ N(0, I), as mean pixel values: (n, C, H, W) in [0, 1]."""
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        check_int(n, "n", minimum=1)
+        check_generator(generator)
         device = next(self.parameters()).device
         z = torch.randn(n, self.latent_dim, generator=generator).to(device)
         return self.mean_image(self.decode(z))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaebook.checks import check_int, check_int_sequence
 from vaebook.models.shot_vae import SHOTVAE
 from vaebook.models.vae import ConvDecoder
 
@@ -44,6 +45,9 @@ class WideResNet(nn.Module):
 
     def __init__(self, in_channels: int = 3, depth: int = 28, widen_factor: int = 2) -> None:
         super().__init__()
+        check_int(in_channels, "in_channels", minimum=1)
+        check_int(depth, "depth")
+        check_int(widen_factor, "widen_factor", minimum=1)
         if depth < 10 or (depth - 4) % 6:
             raise ValueError(f"depth must be 6 n + 4 with n >= 1 (10, 16, 22, 28, ...), got {depth}")
         if widen_factor < 1 or in_channels < 1:
@@ -73,6 +77,12 @@ def shot_vae_cifar(num_classes: int = 10, latent_dim: int = 128, depth: int = 28
     image_shape: (C, H, W) with H, W divisible by 8; shot_kwargs go to :class:`SHOTVAE`
     (alpha, ramp_steps, smooth, interpolate, ...).
     """
+    image_shape = check_int_sequence(image_shape, "image_shape", minimum=1)
+    if len(image_shape) != 3 or image_shape[1] % 8 or image_shape[2] % 8:
+        raise ValueError(f"image_shape must be (C, H, W) with H and W divisible by 8, got "
+                         f"{image_shape}")
+    check_int(num_classes, "num_classes", minimum=2)
+    check_int(latent_dim, "latent_dim", minimum=1)
     trunk = WideResNet(image_shape[0], depth, widen_factor)
     decoder = ConvDecoder(image_shape, latent_dim + num_classes, channels=(64, 128, 256),
                           hidden_dim=512)
