@@ -24,6 +24,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vaebook.checks import InputTypeError, check_bool, check_int, check_number
+
 __all__ = ["linear_probe", "knn_probe", "few_label_curve", "check_features", "check_labels"]
 
 
@@ -34,7 +36,8 @@ def _to_numpy(a: Any, name: str) -> np.ndarray:
         if isinstance(a, (list, tuple)):
             a = np.asarray(a)
         else:
-            raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(a).__name__}")
+            raise InputTypeError(f"{name} must be a numpy array or torch tensor, got "
+                                 f"{type(a).__name__}")
     return a
 
 
@@ -85,6 +88,10 @@ def _check_split(z_train: Any, y_train: Any, z_test: Any, y_test: Any):
                          f"{z_test.shape[1]}")
     if len(np.unique(y_train)) < 2:
         raise ValueError("y_train holds only one class; a probe needs at least two")
+    if not np.isin(y_test, y_train).any():
+        raise ValueError(f"y_test and y_train share no class (y_train: {np.unique(y_train)[:10]}, "
+                         f"y_test: {np.unique(y_test)[:10]}): a probe cannot predict a label it "
+                         f"never saw, so the accuracy would be 0 by construction")
     return z_train, y_train, z_test, y_test
 
 
@@ -114,10 +121,9 @@ def linear_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *,
     Returns the accuracy in [0, 1], or the (M,) correctness array.
     """
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
-    if not isinstance(max_iter, int) or max_iter < 1:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
-    if not C > 0:
-        raise ValueError(f"C must be positive, got {C!r}")
+    check_number(C, "C", minimum=0, strict_min=True, expected="positive (and finite)")
     standardize = _check_flag(standardize, "standardize")
     per_example = _check_flag(per_example, "per_example")
     logreg = LogisticRegression(C=C, max_iter=max_iter)
@@ -200,8 +206,13 @@ def few_label_curve(z_train: Any, y_train: Any, z_test: Any, y_test: Any,
     n_classes = len(np.unique(y_train))
     if not per_class and min(sizes) < 2:
         raise ValueError("with per_class=False every size must be at least 2 (two classes)")
-    if not isinstance(num_draws, int) or num_draws < 1:
+    if isinstance(num_draws, bool) or not isinstance(num_draws, int) or num_draws < 1:
         raise ValueError(f"num_draws must be a positive int, got {num_draws!r}")
+    check_bool(per_class, "per_class")
+    check_int(seed, "seed", minimum=0)
+    for key in probe_kwargs:
+        if key in ("per_example",):
+            raise ValueError(f"few_label_curve averages accuracies; {key} is not allowed")
     fn = _PROBES[probe]
     rng = np.random.default_rng(seed)
     acc = np.zeros((len(sizes), num_draws))

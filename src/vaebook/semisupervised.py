@@ -24,10 +24,25 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from vaebook.checks import (
+    InputTypeError,
+    check_images,
+    check_int,
+    check_model,
+    check_number,
+    model_dtype,
+)
 from vaebook.losses import bernoulli_log_likelihood
 from vaebook.models.m2 import check_labels
-from vaebook.train import History, progress_enabled
-from vaebook.utils import check_images, seed_everything
+from vaebook.train import History, _diverged, check_finite_terms, progress_enabled
+from vaebook.utils import seed_everything
+
+
+def _check_m2_like(model: object, methods: tuple[str, ...]) -> None:
+    check_model(model, methods=methods, what="M2-like semi-supervised model (vaebook M2 or SHOTVAE)")
+    if not isinstance(getattr(model, "num_classes", None), int):
+        raise InputTypeError(f"model must be an M2-like model (vaebook M2 or SHOTVAE) with "
+                             f"num_classes; {type(model).__name__} has none")
 
 __all__ = ["split_labelled", "evaluate", "iw_log_likelihood", "train_semisupervised",
            "train_classifier_only"]
@@ -44,9 +59,10 @@ def split_labelled(y: torch.Tensor, num_per_class: int, seed: int = 0
         raise TypeError("y must be an int64 tensor of shape (N,)")
     if not isinstance(num_per_class, int) or isinstance(num_per_class, bool) or num_per_class < 1:
         raise ValueError(f"num_per_class must be a positive int, got {num_per_class!r}")
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    labels = y.numpy()
+    check_int(seed, "seed", minimum=0)
+    if len(y) == 0:
+        raise ValueError("y is empty: there is nothing to split")
+    labels = y.cpu().numpy()
     rng = np.random.default_rng(seed)
     chosen = []
     for label in np.unique(labels):
@@ -68,12 +84,11 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     model: an M2-like model (``unlabelled_elbo``); x: (N, C, H, W) in [0, 1]; y: (N,) int64.
     The z samples come from a generator seeded with ``seed``, so the result is repeatable.
     """
-    if not hasattr(model, "unlabelled_elbo"):
-        raise TypeError("model must have an unlabelled_elbo(x) method (M2, SHOTVAE)")
-    check_images(x)
+    _check_m2_like(model, ("unlabelled_elbo",))
+    check_images(x, dtype=model_dtype(model))
     check_labels(y, model.num_classes, len(x))
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_int(batch_size, "batch_size", minimum=1)
+    check_int(seed, "seed", minimum=0)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -105,10 +120,9 @@ def iw_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
     the margin log p(x) - U(x). The samples come from a generator seeded with ``seed``.
     Cost: N * num_samples * K decoder passes.
     """
-    for attr in ("infer", "decode", "num_classes"):
-        if not hasattr(model, attr):
-            raise TypeError(f"model must be M2-like (infer, decode, num_classes); it has no {attr}")
-    check_images(x)
+    _check_m2_like(model, ("infer", "decode"))
+    check_images(x, dtype=model_dtype(model))
+    check_int(seed, "seed", minimum=0)
     for name, value in (("num_samples", num_samples), ("batch_size", batch_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -160,15 +174,27 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
     well, for a finer curve early in training; recorded as "eval_step", "eval_accuracy" and
     "eval_elbo" (needs x_eval, y_eval).
     """
-    check_images(x_lab, "x_lab")
-    check_images(x_unl, "x_unl", shape=tuple(x_lab.shape[1:]))
+    _check_m2_like(model, ("loss",))
+    check_images(x_lab, "x_lab", dtype=model_dtype(model))
+    check_images(x_unl, "x_unl", shape=tuple(x_lab.shape[1:]), dtype=model_dtype(model))
     check_labels(y_lab, model.num_classes, len(x_lab))
     for name, value in (("num_epochs", num_epochs), ("batch_size", batch_size),
                         ("unlabelled_batch_size", unlabelled_batch_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_number(lr, "lr", minimum=0, strict_min=True, expected="positive (and finite)")
+    check_int(seed, "seed", minimum=0)
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise InputTypeError(f"optimizer must be None or a torch.optim.Optimizer, got "
+                             f"{type(optimizer).__name__}")
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise InputTypeError(f"scheduler must be None or an LR scheduler with step(), got "
+                             f"{type(scheduler).__name__}")
+    if x_eval is not None and y_eval is not None:
+        check_images(x_eval, "x_eval", shape=tuple(x_lab.shape[1:]), dtype=model_dtype(model))
+        check_labels(y_eval, model.num_classes, len(x_eval))
+    if isinstance(eval_steps, (str, bytes)) or not hasattr(eval_steps, "__iter__"):
+        raise InputTypeError(f"eval_steps must be a sequence of ints, got {eval_steps!r}")
     if len(x_lab) == 0 or len(x_unl) == 0:
         raise ValueError("x_lab and x_unl must both be non-empty")
     if (x_eval is None) != (y_eval is None):
@@ -205,7 +231,14 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
                 lab_order, lab_pos = torch.randperm(len(x_lab), generator=generator), 0
             idx_l = lab_order[lab_pos:lab_pos + batch_lab]
             lab_pos += batch_lab
-            terms = model.loss(x_lab[idx_l], y_lab[idx_l], x_unl[idx_u], step)
+            try:
+                terms = model.loss(x_lab[idx_l], y_lab[idx_l], x_unl[idx_u], step)
+            except (ValueError, RuntimeError) as err:
+                error = _diverged(model, err, epoch + 1)
+                if error is err:
+                    raise
+                raise error from err
+            check_finite_terms(terms, epoch + 1, step + 1)
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
@@ -239,15 +272,14 @@ def train_classifier_only(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Te
     ``batch_size`` labelled examples (reshuffled and cycled, as in :func:`train_semisupervised`).
     Returns the model, in eval mode.
     """
-    if not hasattr(model, "classify"):
-        raise TypeError("model must have a classify(x) method (M2, SHOTVAE)")
-    check_images(x_lab, "x_lab")
+    _check_m2_like(model, ("classify",))
+    check_images(x_lab, "x_lab", dtype=model_dtype(model))
     check_labels(y_lab, model.num_classes, len(x_lab))
     for name, value in (("num_steps", num_steps), ("batch_size", batch_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_number(lr, "lr", minimum=0, strict_min=True, expected="positive (and finite)")
+    check_int(seed, "seed", minimum=0)
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -75,7 +75,7 @@ def _weights_finite(model: nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters() if p.is_floating_point())
 
 
-def diverged(model: nn.Module, err: Exception, epoch: int) -> Exception:
+def _diverged(model: nn.Module, err: Exception, epoch: int) -> Exception:
     """The error to raise when a loss call failed: FloatingPointError when the weights have
     become non-finite (a diverged run whose NaN an input check caught), else ``err`` itself."""
     if isinstance(err, (ValueError, RuntimeError)) and not _weights_finite(model):
@@ -145,7 +145,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
             try:
                 terms = loss_fn(model, xb, yb, epoch)
             except (ValueError, RuntimeError) as err:
-                error = diverged(model, err, epoch + 1)
+                error = _diverged(model, err, epoch + 1)
                 if error is err:
                     raise
                 raise error from err

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from vaebook.checks import InputTypeError, check_int, check_model, check_number, model_dtype
 from vaebook.losses import kl_standard_normal
 from vaebook.utils import check_images, encode
 
@@ -29,11 +30,12 @@ def _codes(a: Any, name: str) -> np.ndarray:
     if isinstance(a, torch.Tensor):
         a = a.detach().cpu().numpy()
     if not isinstance(a, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(a).__name__}")
+        raise InputTypeError(f"{name} must be a numpy array or torch tensor, got "
+                             f"{type(a).__name__}")
     if a.ndim != 2 or a.shape[0] < 2 or a.shape[1] < 1:
         raise ValueError(f"{name} must have shape (N, D) with N >= 2, got {tuple(a.shape)}")
     if a.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+        raise InputTypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf")
     return a.astype(np.float64, copy=False)
@@ -42,13 +44,13 @@ def _codes(a: Any, name: str) -> np.ndarray:
 def _check_model(model: nn.Module, needs: tuple[str, ...]) -> None:
     missing = [m for m in needs if not hasattr(model, m)]
     if missing:
-        raise TypeError(f"model must have {', '.join(needs)}; "
-                        f"{type(model).__name__} lacks {', '.join(missing)}")
+        raise InputTypeError(f"model must have {', '.join(needs)}; "
+                             f"{type(model).__name__} lacks {', '.join(missing)}")
+    check_model(model, what="VAE-like torch nn.Module")
 
 
 def _check_threshold(threshold: float) -> None:
-    if not isinstance(threshold, (int, float)) or not threshold >= 0:
-        raise ValueError(f"threshold must be a non-negative number, got {threshold!r}")
+    check_number(threshold, "threshold", minimum=0, expected="a non-negative number")
 
 
 def kl_per_dim(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> np.ndarray:
@@ -97,9 +99,9 @@ def rate_distortion(model: nn.Module, x: torch.Tensor, batch_size: int = 512,
     ``kl_per_dim`` (D,) numpy.
     """
     _check_model(model, ("loss",))
-    check_images(x)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_images(x, dtype=model_dtype(model))
+    check_int(batch_size, "batch_size", minimum=1)
+    check_int(seed, "seed", minimum=0)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device

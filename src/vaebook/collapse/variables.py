@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from vaebook.checks import InputTypeError, check_number
 from vaebook.utils import encode
 
 __all__ = ["Representations", "VariableTypes", "GROUPS", "VARIANCE_THRESHOLD", "ACTIVE_MAX",
@@ -52,12 +53,12 @@ def _as_codes(codes: np.ndarray | torch.Tensor, name: str = "codes") -> np.ndarr
     if isinstance(codes, torch.Tensor):
         codes = codes.detach().cpu().numpy()
     if not isinstance(codes, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array or torch tensor (N, D), got "
-                        f"{type(codes).__name__}")
+        raise InputTypeError(f"{name} must be a numpy array or torch tensor (N, D), got "
+                             f"{type(codes).__name__}")
     if codes.ndim != 2 or codes.shape[0] < 1 or codes.shape[1] < 1:
         raise ValueError(f"{name} must have shape (N, D) with N, D >= 1, got {codes.shape}")
     if not np.issubdtype(codes.dtype, np.number) or np.issubdtype(codes.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {codes.dtype}")
+        raise InputTypeError(f"{name} must hold real numbers, got dtype {codes.dtype}")
     codes = codes.astype(np.float64)
     if not np.isfinite(codes).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
@@ -159,9 +160,13 @@ def classify_variables(variance: np.ndarray | torch.Tensor, *,
     if (v < 0).any():
         raise ValueError("variance must be non-negative (pass sigma^2, e.g. exp(logvar), "
                          "not logvar)")
-    low, high = (float(t) for t in passive_range)
-    if not variance_threshold > 0:
-        raise ValueError(f"variance_threshold must be positive, got {variance_threshold!r}")
+    if (isinstance(passive_range, (str, bytes)) or not hasattr(passive_range, "__len__")
+            or len(passive_range) != 2):
+        raise ValueError(f"passive_range must be a pair (low, high), got {passive_range!r}")
+    low, high = (check_number(t, f"passive_range[{i}]") for i, t in enumerate(passive_range))
+    check_number(variance_threshold, "variance_threshold", minimum=0, strict_min=True,
+                 expected="positive")
+    check_number(active_max, "active_max")
     if not 0 <= active_max < low <= high:
         raise ValueError(f"thresholds must satisfy 0 <= active_max < passive_range[0] <= "
                          f"passive_range[1], got active_max={active_max}, "
@@ -205,7 +210,7 @@ def metric_on_subset(metric: Callable[..., float], codes: np.ndarray | torch.Ten
     codes: (N, D); metric: any function of codes (N, d) (and e.g. factors) returning a number.
     """
     if not callable(metric):
-        raise TypeError(f"metric must be callable, got {type(metric).__name__}")
+        raise InputTypeError(f"metric must be callable, got {type(metric).__name__}")
     if not isinstance(min_variables, int) or min_variables < 1:
         raise ValueError(f"min_variables must be a positive int, got {min_variables!r}")
     sub = restrict(codes, indices)
@@ -225,13 +230,18 @@ def metrics_by_type(codes: np.ndarray | torch.Tensor, types: VariableTypes,
     """
     codes = _as_codes(codes)
     if not isinstance(types, VariableTypes):
-        raise TypeError(f"types must be a VariableTypes (from classify_variables), got "
+        raise InputTypeError(f"types must be a VariableTypes (from classify_variables), got "
                         f"{type(types).__name__}")
     if codes.shape[1] != types.num_variables:
         raise ValueError(f"codes have {codes.shape[1]} variables but types describes "
                          f"{types.num_variables}")
-    if not metrics:
-        raise ValueError("metrics must name at least one function")
+    if not isinstance(metrics, Mapping) or not metrics:
+        raise ValueError(f"metrics must be a non-empty dict name -> function, got {metrics!r}")
+    if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
+        raise InputTypeError(f"groups must be a list of group names such as {GROUPS}, got "
+                             f"{groups!r}")
+    for group in groups:
+        types.indices(group)  # raises for an unknown group before any metric runs
     return {group: {name: metric_on_subset(fn, codes, types.indices(group),
                                            min_variables=min_variables)
                     for name, fn in metrics.items()}
