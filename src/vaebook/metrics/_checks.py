@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from vaebook.checks import InputTypeError, check_number
+
 MIN_SAMPLES = 20  # fewer points make every estimate below meaningless
 
 
@@ -15,7 +17,7 @@ def _to_array(a: object, name: str) -> np.ndarray:
         return a
     if isinstance(a, (list, tuple)):
         return np.asarray(a)
-    raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(a).__name__}")
+    raise InputTypeError(f"{name} must be a numpy array or torch tensor, got {type(a).__name__}")
 
 
 def check_codes(codes: object, name: str = "codes", min_samples: int = MIN_SAMPLES,
@@ -25,7 +27,7 @@ def check_codes(codes: object, name: str = "codes", min_samples: int = MIN_SAMPL
     if c.ndim != 2:
         raise ValueError(f"{name} must have shape (N, D), got {c.shape}")
     if not (np.issubdtype(c.dtype, np.floating) or np.issubdtype(c.dtype, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {c.dtype}")
+        raise InputTypeError(f"{name} must hold real numbers, got dtype {c.dtype}")
     if c.shape[0] < min_samples:
         raise ValueError(f"{name} needs at least {min_samples} samples, got {c.shape[0]}")
     if c.shape[1] < min_dims:
@@ -43,7 +45,7 @@ def check_factors(factors: object, n: int | None = None, min_factors: int = 1) -
         raise ValueError(f"factors must have shape (N, K) (use factors.reshape(-1, 1) for one "
                          f"factor), got {f.shape}")
     if not np.issubdtype(f.dtype, np.integer):
-        raise TypeError(f"factors must be integer labels (N, K), got dtype {f.dtype}")
+        raise InputTypeError(f"factors must be integer labels (N, K), got dtype {f.dtype}")
     if n is not None and f.shape[0] != n:
         raise ValueError(f"codes and factors must have the same number of samples, got {n} "
                          f"and {f.shape[0]}")
@@ -69,6 +71,15 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
 
 
 def check_fraction(value: object, name: str) -> float:
-    if not isinstance(value, (float, int)) or isinstance(value, bool) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    return float(value)
+    return check_number(value, name, minimum=0, maximum=1, strict_min=True, strict_max=True,
+                        expected="a number in (0, 1)")
+
+
+def check_train_classes(f: np.ndarray, train: np.ndarray, what: str = "training") -> None:
+    """Raise unless every factor takes at least two values on the training rows (a classifier
+    cannot be fitted to one class); names the factor and suggests the fix."""
+    for k in range(f.shape[1]):
+        if len(np.unique(f[train, k])) < 2:
+            raise ValueError(f"factor {k} takes a single value on the {len(train)} {what} points "
+                             f"(its other values are rare and fell into the test split): pass "
+                             f"more samples, or group or drop that factor")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from vaebook.checks import InputTypeError, check_bool
 from vaebook.metrics._checks import check_codes
 
 __all__ = ["covariance", "correlation_matrix", "mean_abs_correlation", "gaussian_tc_from_cov",
@@ -42,7 +43,14 @@ def mean_abs_correlation(codes: np.ndarray) -> float:
 def gaussian_tc_from_cov(cov: np.ndarray) -> float:
     """Total correlation of N(0, cov): 1/2 (sum_i log cov_ii - log det cov) =
     KL(N(0, cov) || N(0, diag cov)), in nats; 0 iff cov is diagonal. cov: (D, D) SPD."""
-    cov = np.asarray(cov, dtype=np.float64)
+    if isinstance(cov, __import__("torch").Tensor):
+        cov = cov.detach().cpu().numpy()
+    if not isinstance(cov, (np.ndarray, list, tuple)):
+        raise InputTypeError(f"cov must be a (D, D) numpy array, got {type(cov).__name__}")
+    try:
+        cov = np.asarray(cov, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputTypeError("cov must hold real numbers (a (D, D) matrix)") from None
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"cov must be a square (D, D) matrix, got shape {cov.shape}")
     if not np.isfinite(cov).all() or not np.allclose(cov, cov.T):
@@ -72,6 +80,7 @@ def gaussian_wasserstein_correlation(codes: np.ndarray, normalize: bool = False)
     """Squared 2-Wasserstein distance between N(0, cov) and N(0, diag cov):
     2 tr(cov) - 2 tr(sqrtm(diag(cov) cov)); 0 iff cov is diagonal. Unlike the TC it is in the
     codes' units (squared); ``normalize`` divides by tr(cov). codes: (N, D)."""
+    normalize = check_bool(normalize, "normalize")
     cov = covariance(codes)
     _check_variances(np.diag(cov))
     root = scipy.linalg.sqrtm(np.diag(cov)[:, None] * cov)

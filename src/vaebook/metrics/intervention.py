@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
+from vaebook.checks import InputTypeError, check_callable, check_int, check_number
 from vaebook.metrics._checks import check_positive_int
 
 __all__ = ["GroundTruthSampler", "beta_vae_score", "factor_vae_score"]
@@ -38,7 +39,7 @@ class GroundTruthSampler(Protocol):
 def _check_sampler(data: object) -> int:
     for name in ("factor_sizes", "sample_factors", "render"):
         if not hasattr(data, name):
-            raise TypeError(f"data must provide factor_sizes, sample_factors(n, rng) and "
+            raise InputTypeError(f"data must provide factor_sizes, sample_factors(n, rng) and "
                             f"render(factors, rng); {type(data).__name__} lacks {name!r}")
     sizes = tuple(data.factor_sizes)
     if len(sizes) < 2 or min(sizes) < 2:
@@ -89,7 +90,9 @@ def beta_vae_score(represent: Callable[[Any], Any], data: GroundTruthSampler, *,
     then differs least. A logistic regression predicts k from these (D,) features; the score
     is its accuracy on ``num_eval`` fresh points (chance: 1 / K).
     """
+    check_callable(represent, "represent")
     k = _check_sampler(data)
+    check_int(seed, "seed", minimum=0)
     batch_size = check_positive_int(batch_size, "batch_size")
     num_train = check_positive_int(num_train, "num_train", minimum=2 * k)
     num_eval = check_positive_int(num_eval, "num_eval")
@@ -132,14 +135,15 @@ def factor_vae_score(represent: Callable[[Any], Any], data: GroundTruthSampler, 
     normalised variance. A majority vote (code -> factor) learnt on ``num_train`` points
     classifies ``num_eval`` fresh ones; the score is its accuracy (0 if no code survives).
     """
+    check_callable(represent, "represent")
     k = _check_sampler(data)
+    check_int(seed, "seed", minimum=0)
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
     num_train = check_positive_int(num_train, "num_train", minimum=k)
     num_eval = check_positive_int(num_eval, "num_eval")
     num_variance_estimate = check_positive_int(num_variance_estimate, "num_variance_estimate",
                                                minimum=2)
-    if not isinstance(prune_threshold, (int, float)) or prune_threshold < 0:
-        raise ValueError(f"prune_threshold must be a number >= 0, got {prune_threshold!r}")
+    check_number(prune_threshold, "prune_threshold", minimum=0, expected="a number >= 0")
     rng = np.random.default_rng(seed)
     codes = _represent(represent, data, data.sample_factors(num_variance_estimate, rng), rng)
     variance = codes.var(axis=0, ddof=1)

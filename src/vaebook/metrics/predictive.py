@@ -17,11 +17,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from vaebook.checks import check_bool, check_int
 from vaebook.metrics._checks import (
     check_codes,
     check_codes_factors,
+    check_factors,
     check_fraction,
     check_positive_int,
+    check_train_classes,
 )
 
 __all__ = ["DCIResult", "dci", "group_factor_values", "sap_score_matrix", "sap", "explicitness",
@@ -30,6 +33,7 @@ __all__ = ["DCIResult", "dci", "group_factor_values", "sap_score_matrix", "sap",
 
 def _split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     test_fraction = check_fraction(test_fraction, "test_fraction")
+    check_int(seed, "seed", minimum=0)
     perm = np.random.default_rng(seed).permutation(n)
     n_test = max(1, int(round(n * test_fraction)))
     return perm[n_test:], perm[:n_test]
@@ -39,7 +43,7 @@ def group_factor_values(factors: np.ndarray, max_classes: int) -> np.ndarray:
     """Group the values of each factor that has more than max_classes values into max_classes
     ordinal bins of consecutive values (e.g. 32 x positions -> 8 bins of 4). (N, K) -> (N, K)."""
     max_classes = check_positive_int(max_classes, "max_classes", minimum=2)
-    out = np.array(factors, dtype=np.int64, copy=True)
+    out = np.array(check_factors(factors), dtype=np.int64, copy=True)
     for k in range(out.shape[1]):
         values, idx = np.unique(out[:, k], return_inverse=True)
         if len(values) > max_classes:
@@ -87,6 +91,7 @@ def dci(codes: np.ndarray, factors: np.ndarray, *, test_fraction: float = 0.3,
     train, test = _split(len(c), test_fraction, seed)
     if max_train is not None:
         train = train[: check_positive_int(max_train, "max_train", minimum=2)]
+    check_train_classes(f, train)
     importance = np.zeros((c.shape[1], f.shape[1]))
     accuracy = []
     for k in range(f.shape[1]):
@@ -112,11 +117,13 @@ def sap_score_matrix(codes: np.ndarray, factors: np.ndarray, *, continuous_facto
     factor index taken as a number): squared correlation R^2 between code and factor, on all N.
     """
     c, f = check_codes_factors(codes, factors)
+    continuous_factors = check_bool(continuous_factors, "continuous_factors")
     if continuous_factors:
         cc = np.corrcoef(np.concatenate([c, f], axis=1), rowvar=False)
         r2 = cc[: c.shape[1], c.shape[1]:] ** 2
         return np.nan_to_num(r2)  # a constant code explains nothing
     train, test = _split(len(c), test_fraction, seed)
+    check_train_classes(f, train)
     scores = np.zeros((c.shape[1], f.shape[1]))
     for i in range(c.shape[1]):
         xi_train, xi_test = c[train, i:i + 1], c[test, i:i + 1]
@@ -154,6 +161,7 @@ def explicitness(codes: np.ndarray, factors: np.ndarray, *, test_fraction: float
     """
     c, f = check_codes_factors(codes, factors)
     train, test = _split(len(c), test_fraction, seed)
+    check_train_classes(f, train)
     per_factor = []
     for k in range(f.shape[1]):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
@@ -192,11 +200,16 @@ def factor_scores(codes_train: np.ndarray, factors_train: np.ndarray, codes_test
         raise ValueError(f"codes_train and codes_test must have the same number of dimensions, "
                          f"got {z_train.shape[1]} and {z_test.shape[1]}")
     k = f_train.shape[1]
-    if not all(isinstance(c, (int, np.integer)) and 0 <= c < k for c in categorical):
+    if isinstance(categorical, (int, str)) or not hasattr(categorical, "__iter__"):
+        raise ValueError(f"categorical must be a tuple of factor indices, got {categorical!r}")
+    if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < k
+               for c in categorical):
         raise ValueError(f"categorical must hold factor indices in [0, {k}), got {categorical!r}")
     names = tuple(str(i) for i in range(k)) if names is None else tuple(names)
     if len(names) != k:
         raise ValueError(f"names must give {k} names, got {len(names)}")
+    check_train_classes(f_train[:, [j for j in range(k) if j in categorical]],
+                        np.arange(len(f_train)))
     out = {}
     for j, name in enumerate(names):
         if j in categorical:
