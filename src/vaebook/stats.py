@@ -88,7 +88,15 @@ def verdict(low: float, high: float, delta: float) -> str:
 
 
 def _values(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
+    if values is None or isinstance(values, (str, bytes, dict)):
+        raise TypeError(f"{name} must be a sequence or array of numbers, got "
+                        f"{type(values).__name__}")
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    try:
+        arr = np.asarray(values)
+    except ValueError as err:
+        raise ValueError(f"{name} must be a flat sequence of numbers ({err})") from None
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be numbers, got dtype {arr.dtype}")
     arr = arr.astype(float)
@@ -124,6 +132,11 @@ def per_seed(values: Any, *, delta: float, unit: str, min_seeds: int = MIN_SEEDS
     delta: smallest effect that would matter, >= 0, in ``unit``.
     """
     d = _values(values, "values")
+    if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or min_seeds < 2:
+        raise ValueError(f"min_seeds must be an int >= 2 (an interval needs 2 values), got "
+                         f"{min_seeds!r}")
+    if not isinstance(unit, str) or not isinstance(what, str):
+        raise TypeError(f"unit and what must be strings, got {unit!r} and {what!r}")
     if len(d) < min_seeds:
         raise ValueError(f"a claim needs at least {min_seeds} {what}, got {len(d)}")
     mean, low, high = _t_interval(d)
@@ -139,6 +152,13 @@ def paired(claimed_better: Any, other: Any, *, delta: float, unit: str,
     higher_is_better: False for errors, losses and nats, where the claim is that the number is lower.
     """
     a, b = _values(claimed_better, "claimed_better"), _values(other, "other")
+    if isinstance(min_seeds, bool) or not isinstance(min_seeds, int) or min_seeds < 2:
+        raise ValueError(f"min_seeds must be an int >= 2 (an interval needs 2 values), got "
+                         f"{min_seeds!r}")
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise TypeError(f"higher_is_better must be True or False, got {higher_is_better!r}")
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a string, got {unit!r}")
     if a.shape != b.shape:
         raise ValueError(f"paired arms need one number per seed each, got {a.shape} and {b.shape}")
     if len(a) < min_seeds:
@@ -158,9 +178,16 @@ def bootstrap(values: Any, *, threshold: float = 0.0, delta: float, unit: str,
     of that effect over ``num_resamples`` resamples drawn with ``seed``.
     """
     v = _values(values, "values")
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating,
+                                                                   np.integer))
+            or not math.isfinite(float(threshold))):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if len(v) < 20:
         raise ValueError(f"a bootstrap over examples needs at least 20 values, got {len(v)}")
-    if not isinstance(num_resamples, int) or num_resamples < 100:
+    if (isinstance(num_resamples, bool) or not isinstance(num_resamples, int)
+            or num_resamples < 100):
         raise ValueError(f"num_resamples must be an int >= 100, got {num_resamples!r}")
     rng = np.random.default_rng(seed)
     means = np.empty(num_resamples)

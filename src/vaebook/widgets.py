@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from vaebook.checks import check_model, check_number, check_tensor
 from vaebook.plots import show_images
 
 __all__ = ["latent_grid", "latent_explorer"]
@@ -23,10 +24,13 @@ def latent_grid(model: torch.nn.Module, z0: torch.Tensor | None = None, dims: tu
 
     z0: (D,) the code the other coordinates keep (default: zeros, the prior's mean).
     """
+    check_model(model, methods=("decode", "mean_image"), what="VAE-like model")
     latent_dim = model.latent_dim
     z0 = torch.zeros(latent_dim) if z0 is None else z0
     if not isinstance(z0, torch.Tensor) or z0.shape != (latent_dim,):
         raise ValueError(f"z0 must be a tensor of shape ({latent_dim},)")
+    check_tensor(z0, "z0")
+    check_number(limit, "limit", minimum=0, strict_min=True, expected="positive (and finite)")
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < latent_dim for d in dims):
         raise ValueError(f"dims must be two different indices below {latent_dim}, got {dims}")
     if not (isinstance(steps, int) and steps >= 2) or limit <= 0:
@@ -51,10 +55,14 @@ def latent_explorer(model: torch.nn.Module, z0: torch.Tensor | None = None, limi
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
+    check_model(model, methods=("decode", "mean_image"), what="VAE-like model")
+    check_number(limit, "limit", minimum=0, strict_min=True, expected="positive (and finite)")
     latent_dim = model.latent_dim
+    if isinstance(z0, torch.Tensor):
+        z0 = z0.detach().cpu().numpy()
     start = np.zeros(latent_dim) if z0 is None else np.asarray(z0, dtype=float)
-    if start.shape != (latent_dim,):
-        raise ValueError(f"z0 must have shape ({latent_dim},)")
+    if start.shape != (latent_dim,) or not np.isfinite(start).all():
+        raise ValueError(f"z0 must have shape ({latent_dim},) and finite values")
     sliders = [widgets.FloatSlider(value=float(v), min=-limit, max=limit, step=0.1,
                                    description=f"z{i}", continuous_update=False)
                for i, v in enumerate(start)]
