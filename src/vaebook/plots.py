@@ -100,7 +100,9 @@ def latent_scatter(z: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
     if z.dtype.kind not in "biuf" or not np.isfinite(z).all():
         raise ValueError(f"z must hold finite real numbers, got dtype {z.dtype} with NaN or inf"
                          if z.dtype.kind in "biuf" else f"z must hold real numbers, got {z.dtype}")
-    if y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9:
+    integral = y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.isfinite(y).all()
+                                         and (y == np.round(y)).all())
+    if not integral or y.min() < 0 or y.max() > 9:
         raise ValueError(f"y must hold integer labels in 0..9 (one tab10 colour each), got dtype "
                          f"{y.dtype} with values in [{y.min()}, {y.max()}]; map other labels "
                          f"to 0..9 first")

@@ -34,6 +34,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from vaebook import data, probes, train, utils
+from vaebook.checks import check_images, check_int
 from vaebook.experiments import provenance
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.pixelcnn import PixelVAE, check_context
@@ -72,6 +73,8 @@ def checkpoint_path(out: str | Path, latent_dim: int, context: int | str, seed: 
 
 def kl_weight(epoch: int, anneal_epochs: int) -> float:
     """Linear KL annealing: the weight grows from 1/anneal_epochs to 1 over the first epochs."""
+    check_int(epoch, "epoch", minimum=0)
+    check_int(anneal_epochs, "anneal_epochs")
     if anneal_epochs <= 0:
         return 1.0
     return min(1.0, (epoch + 1) / anneal_epochs)
@@ -79,6 +82,8 @@ def kl_weight(epoch: int, anneal_epochs: int) -> float:
 
 def step_kl_weight(step: int, anneal_steps: int) -> float:
     """Per-step linear KL annealing: weight step / anneal_steps (0 at the first step), then 1."""
+    check_int(step, "step", minimum=0)
+    check_int(anneal_steps, "anneal_steps")
     if anneal_steps <= 0:
         return 1.0
     return min(1.0, step / anneal_steps)
@@ -100,6 +105,9 @@ def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int
     if anneal_steps is not None and (isinstance(anneal_steps, bool)
                                      or not isinstance(anneal_steps, int) or anneal_steps < 0):
         raise ValueError(f"anneal_steps must be None or an int >= 0, got {anneal_steps!r}")
+    check_context(context)
+    check_images(x)
+    check_int(anneal_epochs, "anneal_epochs", minimum=0)
     utils.seed_everything(seed)
     model = PixelVAE(tuple(x.shape[1:]), latent_dim, context, likelihood,
                      hidden_channels=hidden_channels, full_layers=full_layers, encoder=encoder,
@@ -128,8 +136,8 @@ def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int
 
 def load_model(path: str | Path) -> tuple[PixelVAE, dict]:
     """Rebuild a PixelVAE from a checkpoint written by this script (weights_only load)."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or "config" not in payload.get("meta", {}):
+    payload = train.read_checkpoint(path)
+    if not isinstance(payload.get("meta", {}).get("config"), dict):
         raise ValueError(f"{path} is not a local-decoders checkpoint (no meta['config'])")
     model = PixelVAE(**payload["meta"]["config"])
     meta = train.load_checkpoint(path, model)
@@ -146,8 +154,17 @@ def class_information(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarr
     and the cross-entropy are measured on the test split. z: (N, D), y: (N,) int.
     Comparable with the KL (the rate, also in nats), which bounds what z holds about x.
     """
-    z_train, z_test = probes.check_features(z_train, "z_train"), probes.check_features(z_test)
-    y_train, y_test = probes.check_labels(y_train, "y_train"), probes.check_labels(y_test)
+    z_train, z_test = (probes.check_features(z_train, "z_train"),
+                       probes.check_features(z_test, "z_test"))
+    y_train, y_test = probes.check_labels(y_train, "y_train"), probes.check_labels(y_test, "y_test")
+    if len(z_train) != len(y_train) or len(z_test) != len(y_test):
+        raise ValueError(f"z_train/y_train and z_test/y_test must have one label per row, got "
+                         f"{len(z_train)}/{len(y_train)} and {len(z_test)}/{len(y_test)}")
+    if z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(f"z_train and z_test must have the same number of features, got "
+                         f"{z_train.shape[1]} and {z_test.shape[1]}")
+    if len(np.unique(y_train)) < 2:
+        raise ValueError("y_train holds only one class; a classifier needs at least two")
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     clf.fit(z_train, y_train)
     if not set(np.unique(y_test)) <= set(clf.classes_):
@@ -266,9 +283,52 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _validate_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse bad values before any data is loaded or any model trained (argparse's exit 2)."""
+    import math
+
+    def positive(flag: str, value, minimum: int = 1) -> None:
+        if value is not None and value < minimum:
+            p.error(f"{flag} must be >= {minimum}, got {value}")
+
+    for flag, values in (("--seeds", args.seeds),):
+        for v in values:
+            if v < 0:
+                p.error(f"{flag} must be non-negative ints, got {v}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        p.error(f"--lr must be a positive finite number, got {args.lr}")
+    positive("--num-epochs", args.num_epochs)
+    positive("--batch-size", args.batch_size)
+    positive("--max-train", args.max_train)
+    for flag, values in (("--encoder-channels", args.encoder_channels),):
+        for v in values:
+            if v < 1:
+                p.error(f"{flag} must be positive ints, got {v}")
+    for flag, value, minimum in (("--latent-dim", args.latent_dim, 1),
+                                  ("--anneal-epochs", args.anneal_epochs, 0),
+                                  ("--anneal-steps", args.anneal_steps, 0),
+                                  ("--hidden-channels", args.hidden_channels, 1),
+                                  ("--full-layers", args.full_layers, 0),
+                                  ("--encoder-hidden", args.encoder_hidden, 1)):
+        positive(flag, value, minimum)
+    out = args.out
+    if out.exists() and not out.is_dir():
+        p.error(f"--out must be a folder, but {out} is an existing file")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                p.error(f"--out {out}: {parent} is a file, not a folder")
+            break
+
+
 def main(argv: list[str] | None = None) -> list[Path]:
     """Train every (context, seed) pair and write its checkpoint; return the paths written."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _validate_args(parser, args)
+    if args.encoder == "conv" and 28 % 2 ** len(args.encoder_channels):
+        parser.error(f"--encoder-channels: 28x28 images allow at most 2 stride-2 layers, got "
+                     f"{len(args.encoder_channels)}")
     command = "python -m vaebook.experiments.local_decoders " + shlex.join(
         sys.argv[1:] if argv is None else argv)
     if args.records_from is not None:
@@ -280,6 +340,9 @@ def main(argv: list[str] | None = None) -> list[Path]:
     binarize = args.likelihood == "bernoulli"
     x, y = data.mnist5k("train", binarize=binarize)
     if args.max_train is not None:
+        if args.max_train > len(x):
+            parser.error(f"--max-train must be at most the {len(x)} training images, got "
+                         f"{args.max_train}")
         keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:args.max_train]
         x, y = x[keep], y[keep]
     written = []

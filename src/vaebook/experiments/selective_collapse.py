@@ -59,6 +59,9 @@ GROUPS = ("all", "active", "passive", "active+mixed")
 def data(size: int = 32, train_size: int = TRAIN_SIZE, eval_size: int = EVAL_SIZE
          ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     """The chapter's data: x_train (seed 0), x_eval and its factors f_eval (seed 1)."""
+    for name, value in (("train_size", train_size), ("eval_size", eval_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
     ds = DSprites(size=size)
     x_train, _ = ds.sample(train_size, seed=0)
     x_eval, f_eval = ds.sample(eval_size, seed=1)
@@ -73,6 +76,10 @@ def _beta_name(beta: float) -> str:
 
 def checkpoint_path(out: str | Path, beta: float, seed: int) -> Path:
     """Where a run is saved: ``out/beta{beta}_s{seed}.pt`` (e.g. ``beta4_s0.pt``)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not isinstance(out, (str, Path)):
+        raise TypeError(f"out must be a str or Path, got {type(out).__name__}")
     return Path(out) / f"beta{_beta_name(beta)}_s{int(seed)}.pt"
 
 
@@ -83,6 +90,9 @@ def train_one(beta: float, seed: int, x: torch.Tensor, *, num_epochs: int = NUM_
     """Train one beta-VAE on x (N, 1, H, W) in [0, 1] with seed ``seed``; return it and its meta
     (config, history, steps, training time, provenance)."""
     _beta_name(beta)
+    if not np.isfinite(beta):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+    utils.check_images(x)
     model = dsprites_vae(latent_dim=latent_dim, image_shape=tuple(x.shape[1:]),
                          channels=tuple(channels), hidden_dim=hidden_dim, seed=seed)
     start = time.perf_counter()
@@ -99,8 +109,8 @@ def train_one(beta: float, seed: int, x: torch.Tensor, *, num_epochs: int = NUM_
 
 def load_model(path: str | Path) -> tuple[VAE, dict]:
     """Rebuild a VAE from a checkpoint written by this script (weights_only load), in float32."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
-    meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
+    payload = train.read_checkpoint(path)
+    meta = payload.get("meta", {})
     if "config" not in meta or "beta" not in meta:
         raise ValueError(f"{path} is not a selective-collapse checkpoint (no meta config/beta)")
     model = VAE(**meta["config"])
@@ -184,9 +194,55 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _validate_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse bad values before any data is loaded or any model trained (argparse's exit 2)."""
+    import math
+
+    def positive(flag: str, value, minimum: int = 1) -> None:
+        if value is not None and value < minimum:
+            p.error(f"{flag} must be >= {minimum}, got {value}")
+
+    for flag, values in (("--seeds", args.seeds),):
+        for v in values:
+            if v < 0:
+                p.error(f"{flag} must be non-negative ints, got {v}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        p.error(f"--lr must be a positive finite number, got {args.lr}")
+    positive("--num-epochs", args.num_epochs)
+    positive("--batch-size", args.batch_size)
+    positive("--max-train", args.max_train)
+    for flag, values in (("--channels", args.channels),):
+        for v in values:
+            if v < 1:
+                p.error(f"{flag} must be positive ints, got {v}")
+    for flag, value, minimum in (("--hidden-dim", args.hidden_dim, 1),):
+        positive(flag, value, minimum)
+    out = args.out
+    if out.exists() and not out.is_dir():
+        p.error(f"--out must be a folder, but {out} is an existing file")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                p.error(f"--out {out}: {parent} is a file, not a folder")
+            break
+
+
 def main(argv: list[str] | None = None) -> list[Path]:
     """Train every (beta, seed) pair and write its checkpoint; return the paths written."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _validate_args(parser, args)
+    if 32 % 2 ** len(args.channels):
+        parser.error(f"--channels: 32x32 images allow at most 5 stride-2 layers, got "
+                     f"{len(args.channels)}")
+    import math
+
+    for beta in args.betas:
+        if not math.isfinite(beta) or beta < 0:
+            parser.error(f"--betas must be finite numbers >= 0, got {beta}")
+    if args.max_train is not None and args.max_train > TRAIN_SIZE:
+        parser.error(f"--max-train must be at most the {TRAIN_SIZE} training images, got "
+                     f"{args.max_train}")
     command = "python -m vaebook.experiments.selective_collapse " + shlex.join(
         sys.argv[1:] if argv is None else argv)
     x_train, x_eval, f_eval = data()
