@@ -234,7 +234,7 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
             try:
                 terms = model.loss(x_lab[idx_l], y_lab[idx_l], x_unl[idx_u], step)
             except (ValueError, RuntimeError) as err:
-                error = _diverged(model, err, epoch + 1)
+                error = _diverged(model, err, epoch + 1, x_unl[idx_u], step)
                 if error is err:
                     raise
                 raise error from err

@@ -75,10 +75,21 @@ def _weights_finite(model: nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters() if p.is_floating_point())
 
 
-def _diverged(model: nn.Module, err: Exception, epoch: int) -> Exception:
-    """The error to raise when a loss call failed: FloatingPointError when the weights have
-    become non-finite (a diverged run whose NaN an input check caught), else ``err`` itself."""
-    if isinstance(err, (ValueError, RuntimeError)) and not _weights_finite(model):
+def _diverged(model: nn.Module, err: Exception, epoch: int, batch: object = None,
+              steps: int = 0) -> Exception:
+    """The error to raise when a loss call failed: FloatingPointError when the run has diverged
+    (the weights became non-finite, or after some steps on finite data an input check inside the
+    model found NaN or inf in what the model computed), else ``err`` itself."""
+    if not isinstance(err, (ValueError, RuntimeError)):
+        return err
+    text = str(err)
+    data_ok = isinstance(batch, torch.Tensor) and (not batch.is_floating_point()
+                                                   or bool(torch.isfinite(batch).all()))
+    if steps > 0 and data_ok and ("NaN" in text or "infinite" in text):
+        return FloatingPointError(
+            f"training diverged in epoch {epoch} after {steps} steps: the model computed NaN or "
+            f"infinite values ({text}); lower the learning rate (lr)")
+    if not _weights_finite(model):
         return FloatingPointError(
             f"training diverged in epoch {epoch}: the model's weights became NaN or infinite "
             f"(the loss then failed with: {err}); lower the learning rate (lr)")
@@ -133,6 +144,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: History = {}
+    steps = 0
     model.train()
     bar = tqdm(range(num_epochs), desc="epochs", disable=not progress_enabled(progress),
                leave=False)
@@ -145,7 +157,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
             try:
                 terms = loss_fn(model, xb, yb, epoch)
             except (ValueError, RuntimeError) as err:
-                error = _diverged(model, err, epoch + 1)
+                error = _diverged(model, err, epoch + 1, xb, steps)
                 if error is err:
                     raise
                 raise error from err
@@ -163,6 +175,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
+            steps += 1
             for key, value in scalars.items():
                 sums[key] = sums.get(key, 0.0) + value * len(idx)
             count += len(idx)
@@ -185,10 +198,13 @@ def plain_meta(value: Any, where: str = "meta") -> Any:
     item by item. Anything else (a model, a function, an arbitrary object) raises TypeError
     naming where it sits, e.g. ``meta['history']['loss'][3]``.
     """
-    if isinstance(value, _PLAIN):
-        return value
-    if isinstance(value, np.generic):
+    if isinstance(value, np.generic):  # first: np.float64 is also a float
         return value.item()
+    if type(value) in _PLAIN:
+        return value
+    for kind in (bool, str, int, float):  # subclasses (e.g. a formatted number) -> the base type
+        if isinstance(value, kind):
+            return kind(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufc":
             raise InputTypeError(f"{where} is a NumPy array of dtype {value.dtype}; checkpoint "

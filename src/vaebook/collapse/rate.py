@@ -114,8 +114,12 @@ def rate_distortion(model: nn.Module, x: torch.Tensor, batch_size: int = 512,
             xb = x[start:start + batch_size].to(device)
             terms = model.loss(xb)
             for key in ("rec", "kl", "kl_per_dim"):
-                if key not in terms:
-                    raise KeyError(f"model.loss must return {key!r}")
+                if not isinstance(terms, dict) or key not in terms:
+                    model.train(was_training)
+                    raise InputTypeError(
+                        f"model must be VAE-like: model.loss(x) must return {key!r} (with 'rec' "
+                        f"and 'kl_per_dim'); {type(model).__name__}.loss returned "
+                        f"{sorted(terms) if isinstance(terms, dict) else type(terms).__name__}")
             n = len(xb)
             rec += float(terms["rec"]) * n
             kl += float(terms["kl"]) * n

@@ -145,7 +145,7 @@ class PixelCNNDecoder(nn.Module):
             raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape}")
         c, h, w = image_shape
         if h % 4 or w % 4:
-            raise ValueError(f"image height and width must be divisible by 4 (two stride-2 "
+            raise ValueError(f"image_shape: height and width must be divisible by 4 (two stride-2 "
                              f"layers in the z pathway), got {h}x{w}")
         for name, value in (("latent_dim", latent_dim), ("num_mixtures", num_mixtures),
                             ("hidden_channels", hidden_channels)):
