@@ -133,7 +133,9 @@ def test_bad_inputs_are_refused(tmp_path):
         diagrams.blind_spot(np.zeros((5, 5)))
     with pytest.raises(InputTypeError):
         diagrams.write_svgs(3)
-    assert diagrams.main(["a", "b"]) == 2
+    with pytest.raises(SystemExit) as info:
+        diagrams.main(["a", "b"])
+    assert info.value.code == 2
 
 
 def test_committed_svgs_are_what_the_code_writes(tmp_path):

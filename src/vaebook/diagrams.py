@@ -11,7 +11,7 @@ that the committed files are up to date. Notation follows the book's notation pa
 
 from __future__ import annotations
 
-import sys
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -394,11 +394,12 @@ def write_svgs(outdir: str | Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m vaebook.diagrams [OUTDIR]`` (default ``book/images/diagrams``)."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) > 1:
-        print("usage: python -m vaebook.diagrams [OUTDIR]", file=sys.stderr)
-        return 2
-    for path in write_svgs(args[0] if args else "book/images/diagrams"):
+    parser = argparse.ArgumentParser(prog="python -m vaebook.diagrams",
+                                     description="Write the book's diagrams as SVG files.")
+    parser.add_argument("outdir", nargs="?", default="book/images/diagrams",
+                        help="folder for the SVG files (default: %(default)s)")
+    args = parser.parse_args(argv)
+    for path in write_svgs(args.outdir):
         print(path)
     return 0
 
