@@ -17,7 +17,8 @@ LOCK := constraints.txt
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout=900
 
-.PHONY: setup book test verdicts browser serve colab-links colab-check execute lint clean ledger lock
+.PHONY: setup book book-student test verdicts browser serve colab-links colab-check execute lint clean ledger lock \
+	assignments grade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,23 @@ setup: $(VENV)/.installed
 
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The student edition: the same book with every exercise's solution left out (sphinx-exercise's
+# hide_solutions), into _build/student/_build/html.
+book-student: setup
+	mkdir -p _build/student
+	sed 's/^    hide_solutions: false.*/    hide_solutions: true/' _config.yml > _build/student/_config.yml
+	grep -q 'hide_solutions: true' _build/student/_config.yml
+	$(BIN)/jupyter-book build . --config _build/student/_config.yml --path-output _build/student -W -n --keep-going
+
+# Course assignments: write the student versions (nbgrader's preprocessors: no solutions, no hidden
+# tests, outputs cleared) of notebooks/assignments/*.ipynb into notebooks/assignments/release/,
+# the folder a teacher hands out. Grade one: make grade CH=1 NB=path/to/student.ipynb
+assignments: setup
+	$(BIN)/python -m vaebook.assignments
+
+grade: setup
+	$(BIN)/python -m vaebook.grade $(CH) $(NB)
 
 # Unit tests, the book in a real browser, and every notebook (nbval) at 2 threads. The 1-thread
 # verdict comparison (`make verdicts`) re-executes the whole book once more: run it before committing
