@@ -118,16 +118,9 @@ RETRAINED = "z2_mlp_factorised_s0.pt"
 TOLERANCE = {"kl": 0.5, "nelbo": 2.0, "probe": 0.05}  # nats, nats, accuracy
 
 
-@pytest.mark.slow
-def test_retraining_a_shipped_checkpoint_reproduces_its_numbers():
-    from vaebook import data
-
-    path = ld.CHECKPOINT_DIR / RETRAINED
-    shipped, meta = ld.load_model(path)
+def _retrain(meta: dict, x: torch.Tensor) -> PixelVAE:
+    """Train a run again from its stored meta, with the thread count it was made with."""
     cfg = meta["config"]
-    assert meta["version"] and meta["command"].startswith("python -m vaebook.experiments")
-    x, y = data.mnist5k("train")
-    x_test, y_test = data.mnist5k("test")
     threads = torch.get_num_threads()
     torch.set_num_threads(meta["threads"])
     try:
@@ -140,6 +133,19 @@ def test_retraining_a_shipped_checkpoint_reproduces_its_numbers():
             encoder_channels=tuple(cfg["encoder_channels"]), encoder_hidden=cfg["encoder_hidden"])
     finally:
         torch.set_num_threads(threads)
+    return model
+
+
+@pytest.mark.slow
+def test_retraining_a_shipped_checkpoint_reproduces_its_numbers():
+    from vaebook import data
+
+    path = ld.CHECKPOINT_DIR / RETRAINED
+    shipped, meta = ld.load_model(path)
+    assert meta["version"] and meta["command"].startswith("python -m vaebook.experiments")
+    x, y = data.mnist5k("train")
+    x_test, y_test = data.mnist5k("test")
+    model = _retrain(meta, x)
     model = model.half().float()  # shipped weights are float16
     kwargs = dict(num_labels=(10,), num_draws=2, seed=0)
     again = ld.evaluate(model, x, y, x_test, y_test, **kwargs)
@@ -170,3 +176,20 @@ def test_records_keep_a_runs_numbers_and_provenance_without_its_weights(tmp_path
     bad.write_text("{")
     with pytest.raises(ValueError, match="bad.json"):
         ld.load_record(bad)
+
+
+RETRAINED_RECORD = "records/z2_factorised_s0.json"  # the conv encoder's factorised run, seed 0
+
+
+@pytest.mark.slow
+def test_retraining_a_recorded_run_reproduces_its_record():
+    from vaebook import data
+
+    evaluation, meta = ld.load_record(ld.CHECKPOINT_DIR / RETRAINED_RECORD)
+    assert meta["command"].startswith("python -m vaebook.experiments") and meta["version"]
+    x, y = data.mnist5k("train")
+    x_test, y_test = data.mnist5k("test")
+    model = _retrain(meta, x)
+    again = ld.evaluate(model.half().float(), x, y, x_test, y_test, seed=0)  # as write_record
+    for key, tol in TOLERANCE.items():
+        assert abs(again[key] - evaluation[key]) <= tol, (key, again[key], evaluation[key])

@@ -101,6 +101,10 @@ CLAIMS: dict[str, Claim] = {
                    _PAPER_000),
     "000-d": Claim("it improves data efficiency in semi-supervised / few-label learning", 3,
                    _PAPER_000),
+    "103-a": Claim("(the book's own check, the sensitivity of 000-c to the encoder) with the "
+                   "book's convolutional encoder instead of the paper's MLP, the local decoder's "
+                   "mean still gives a better linear probe than the factorised decoder's", 3,
+                   "the paper's MNIST models use an MLP encoder; see 000-c"),
     "002-a": Claim("in semi-supervised VAEs a good ELBO does not imply accurate inference", 4,
                    _PAPER_002),
     "002-b": Claim("the ELBO objective cannot use the label information directly", 4, _PAPER_002),

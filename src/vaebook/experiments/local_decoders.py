@@ -100,7 +100,8 @@ def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int
 
     KL annealing is linear: per epoch over ``anneal_epochs`` (:func:`kl_weight`), or, when
     ``anneal_steps`` is given, per optimiser step from 0 over ``anneal_steps`` steps
-    (:func:`step_kl_weight`). The history holds one mean per epoch of each loss term.
+    (:func:`step_kl_weight`). The history holds one mean per epoch of each loss term. The model
+    is built on x's device (a GPU when x is there).
     """
     if anneal_steps is not None and (isinstance(anneal_steps, bool)
                                      or not isinstance(anneal_steps, int) or anneal_steps < 0):
@@ -111,7 +112,8 @@ def train_one(context: int | str, seed: int, x: torch.Tensor, *, latent_dim: int
     utils.seed_everything(seed)
     model = PixelVAE(tuple(x.shape[1:]), latent_dim, context, likelihood,
                      hidden_channels=hidden_channels, full_layers=full_layers, encoder=encoder,
-                     encoder_channels=tuple(encoder_channels), encoder_hidden=encoder_hidden)
+                     encoder_channels=tuple(encoder_channels),
+                     encoder_hidden=encoder_hidden).to(x.device)  # trains where x lives
     step = [0]
 
     def loss_fn(m, xb, yb, epoch):
