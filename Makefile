@@ -36,7 +36,8 @@ book: setup
 # hide_solutions), into _build/student/_build/html.
 book-student: setup
 	mkdir -p _build/student
-	sed 's/^    hide_solutions: false.*/    hide_solutions: true/' _config.yml > _build/student/_config.yml
+	sed -e 's/^    hide_solutions: false.*/    hide_solutions: true/' \
+	    -e 's|book_html: book/_ext|book_html: $(CURDIR)/book/_ext|' _config.yml > _build/student/_config.yml
 	grep -q 'hide_solutions: true' _build/student/_config.yml
 	$(BIN)/jupyter-book build . --config _build/student/_config.yml --path-output _build/student -W -n --keep-going
 
