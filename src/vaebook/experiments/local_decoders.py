@@ -35,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 
 from vaebook import data, probes, train, utils
 from vaebook.checks import check_images, check_int
-from vaebook.experiments import provenance
+from vaebook.experiments import _check_args, provenance
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.pixelcnn import PixelVAE, check_context
 
@@ -287,40 +287,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse bad values before any data is loaded or any model trained (argparse's exit 2)."""
-    import math
+    _check_args(p, args, channels=("--encoder-channels", args.encoder_channels),
+                minimums=(("--latent-dim", args.latent_dim, 1),
+                          ("--anneal-epochs", args.anneal_epochs, 0),
+                          ("--anneal-steps", args.anneal_steps, 0),
+                          ("--hidden-channels", args.hidden_channels, 1),
+                          ("--full-layers", args.full_layers, 0),
+                          ("--encoder-hidden", args.encoder_hidden, 1)))
 
-    def positive(flag: str, value, minimum: int = 1) -> None:
-        if value is not None and value < minimum:
-            p.error(f"{flag} must be >= {minimum}, got {value}")
-
-    for flag, values in (("--seeds", args.seeds),):
-        for v in values:
-            if v < 0:
-                p.error(f"{flag} must be non-negative ints, got {v}")
-    if not math.isfinite(args.lr) or args.lr <= 0:
-        p.error(f"--lr must be a positive finite number, got {args.lr}")
-    positive("--num-epochs", args.num_epochs)
-    positive("--batch-size", args.batch_size)
-    positive("--max-train", args.max_train)
-    for flag, values in (("--encoder-channels", args.encoder_channels),):
-        for v in values:
-            if v < 1:
-                p.error(f"{flag} must be positive ints, got {v}")
-    for flag, value, minimum in (("--latent-dim", args.latent_dim, 1),
-                                  ("--anneal-epochs", args.anneal_epochs, 0),
-                                  ("--anneal-steps", args.anneal_steps, 0),
-                                  ("--hidden-channels", args.hidden_channels, 1),
-                                  ("--full-layers", args.full_layers, 0),
-                                  ("--encoder-hidden", args.encoder_hidden, 1)):
-        positive(flag, value, minimum)
-    out = args.out
-    if out.exists() and not out.is_dir():
-        p.error(f"--out must be a folder, but {out} is an existing file")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                p.error(f"--out {out}: {parent} is a file, not a folder")
-            break
 
 
 def main(argv: list[str] | None = None) -> list[Path]:

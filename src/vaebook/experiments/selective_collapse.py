@@ -36,7 +36,7 @@ import torch
 
 from vaebook import collapse, metrics, train, utils
 from vaebook.data.dsprites import FACTOR_NAMES, DSprites
-from vaebook.experiments import provenance
+from vaebook.experiments import _check_args, provenance
 from vaebook.models.family import BetaVAELoss, dsprites_vae
 from vaebook.models.vae import VAE
 from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
@@ -196,35 +196,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse bad values before any data is loaded or any model trained (argparse's exit 2)."""
-    import math
+    _check_args(p, args, channels=("--channels", args.channels),
+                minimums=(("--hidden-dim", args.hidden_dim, 1),))
 
-    def positive(flag: str, value, minimum: int = 1) -> None:
-        if value is not None and value < minimum:
-            p.error(f"{flag} must be >= {minimum}, got {value}")
-
-    for flag, values in (("--seeds", args.seeds),):
-        for v in values:
-            if v < 0:
-                p.error(f"{flag} must be non-negative ints, got {v}")
-    if not math.isfinite(args.lr) or args.lr <= 0:
-        p.error(f"--lr must be a positive finite number, got {args.lr}")
-    positive("--num-epochs", args.num_epochs)
-    positive("--batch-size", args.batch_size)
-    positive("--max-train", args.max_train)
-    for flag, values in (("--channels", args.channels),):
-        for v in values:
-            if v < 1:
-                p.error(f"{flag} must be positive ints, got {v}")
-    for flag, value, minimum in (("--hidden-dim", args.hidden_dim, 1),):
-        positive(flag, value, minimum)
-    out = args.out
-    if out.exists() and not out.is_dir():
-        p.error(f"--out must be a folder, but {out} is an existing file")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                p.error(f"--out {out}: {parent} is a file, not a folder")
-            break
 
 
 def main(argv: list[str] | None = None) -> list[Path]:
