@@ -92,7 +92,7 @@ def test_factor_values():
     ds = DSprites(size=32)
     assert np.allclose(ds.factor_values("scale")[[0, -1]], [0.5, 1.0])
     assert len(ds.factor_values("orientation")) == 40
-    assert ds.factor_index("y") == 4
+    assert ds.factor_index("posY") == 4
 
 
 def test_bad_input():

@@ -35,7 +35,7 @@ import torch
 
 __all__ = ["FACTOR_NAMES", "SHAPES", "FULL_FACTOR_SIZES", "DSprites", "generate"]
 
-FACTOR_NAMES: tuple[str, ...] = ("shape", "scale", "orientation", "x", "y")
+FACTOR_NAMES: tuple[str, ...] = ("shape", "scale", "orientation", "posX", "posY")  # as in disentanglement_lib
 SHAPES: tuple[str, ...] = ("square", "ellipse", "heart")
 FULL_FACTOR_SIZES: tuple[int, ...] = (3, 6, 40, 32, 32)  # the dSprites grid: 737,280 images
 
