@@ -94,7 +94,7 @@ def train_one(beta: float, seed: int, x: torch.Tensor, *, num_epochs: int = NUM_
         raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
     utils.check_images(x)
     model = dsprites_vae(latent_dim=latent_dim, image_shape=tuple(x.shape[1:]),
-                         channels=tuple(channels), hidden_dim=hidden_dim, seed=seed)
+                         channels=tuple(channels), hidden_dim=hidden_dim, seed=seed).to(x.device)
     start = time.perf_counter()
     history = train.fit(model, x, loss_fn=BetaVAELoss(float(beta)), num_epochs=num_epochs,
                         batch_size=batch_size, lr=lr, seed=seed, progress=False)
