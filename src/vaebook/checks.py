@@ -178,6 +178,13 @@ def model_dtype(model: torch.nn.Module) -> torch.dtype | None:
     return None
 
 
+def _check_model_dtype(t: torch.Tensor, name: str, dtype: torch.dtype | None) -> None:
+    """Raise unless ``t`` has the model's dtype ``dtype`` (when given)."""
+    if dtype is not None and t.dtype != dtype:
+        raise InputTypeError(f"{name} must have the model's dtype {dtype} (convert with "
+                             f"{name}.to({dtype})), got {t.dtype}")
+
+
 def check_images(x: Any, name: str = "x", shape: Sequence[int] | None = None,
                  dtype: torch.dtype | None = None) -> None:
     """Raise unless ``x`` is a non-empty float tensor (B, C, H, W) with values in [0, 1] (no NaN),
@@ -196,9 +203,7 @@ def check_images(x: Any, name: str = "x", shape: Sequence[int] | None = None,
         raise ValueError(f"{name} must have shape {want}, got {tuple(x.shape)}")
     if x.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); it needs at least one image")
-    if dtype is not None and x.dtype != dtype:
-        raise InputTypeError(f"{name} must have the model's dtype {dtype} (convert with "
-                             f"x.to({dtype})), got {x.dtype}")
+    _check_model_dtype(x, name, dtype)
     if torch.isnan(x).any() or x.min() < 0 or x.max() > 1:
         raise ValueError(f"{name} must hold values in [0, 1] (no NaN)")
 
@@ -216,9 +221,7 @@ def check_codes(z: Any, latent_dim: int, name: str = "z",
         raise InputTypeError(f"{want} of floats, got dtype {z.dtype}")
     if z.shape[0] == 0:
         raise ValueError(f"{want} with B >= 1, got {tuple(z.shape)}")
-    if dtype is not None and z.dtype != dtype:
-        raise InputTypeError(f"{name} must have the model's dtype {dtype} (convert with "
-                             f"z.to({dtype})), got {z.dtype}")
+    _check_model_dtype(z, name, dtype)
     if not bool(torch.isfinite(z).all()):
         raise ValueError(f"{name} contains NaN or infinite values; latent codes must be finite")
 
