@@ -14,8 +14,10 @@ export VAEBOOK_NO_PROGRESS ?= 1
 NB ?= $(wildcard notebooks/*.ipynb)
 # Exact versions the committed outputs were produced with (pyproject.toml keeps ranges for readers).
 LOCK := constraints.txt
+# nbval's per-cell limit is a guard against hangs, not the budget (tests/test_notebook_budgets.py
+# checks that): chapter 5's training cell took 616 s to over 900 s on the same 2-core machine.
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	--nbval-cell-timeout=900
+	--nbval-cell-timeout=1800
 
 .PHONY: setup book book-student test verdicts browser serve colab-links colab-check execute lint clean ledger lock \
 	assignments grade
