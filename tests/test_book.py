@@ -20,19 +20,22 @@ def test_book_builds_without_warnings(built_book):
 CHAPTERS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
 
 
-def chapter_exercises(notebook: Path) -> list[str]:
-    """The numbered items of a chapter's '## Exercises' section, whitespace-normalised."""
+def markdown_cells(notebook: Path) -> list[str]:
+    """The text of every markdown cell of a notebook."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    text = next("".join(c["source"]) for c in cells
-                if c["cell_type"] == "markdown" and "## Exercises" in "".join(c["source"]))
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
+def chapter_exercises(markdown: list[str]) -> list[str]:
+    """The numbered items of a chapter's '## Exercises' section, whitespace-normalised."""
+    text = next(cell for cell in markdown if "## Exercises" in cell)
     section = re.split(r"\n## ", text.split("## Exercises", 1)[1])[0]
     items = re.split(r"\n(?=\d+\. )", "\n" + section)[1:]
     return [" ".join(re.sub(r"^\d+\. ", "", item).split()) for item in items]
 
 
-def page_exercises(page: Path) -> dict[str, str]:
+def page_exercises(text: str) -> dict[str, str]:
     """label -> whitespace-normalised statement of every {exercise} on a solutions page."""
-    text = page.read_text(encoding="utf-8")
     found = re.findall(r"::::\{exercise\}[^\n]*\n:label: (\S+)\n(?::\w+:[^\n]*\n)*(.*?)\n::::\n", text, re.S)
     return {label: " ".join(body.split()) for label, body in found}
 
@@ -41,14 +44,14 @@ def page_exercises(page: Path) -> dict[str, str]:
 def test_every_chapter_exercise_has_a_solution(notebook):
     page = ROOT / "book" / "solutions" / f"{notebook.stem}.md"
     assert page.exists(), f"no solutions page {page.relative_to(ROOT)} for {notebook.name}"
-    chapter, number = chapter_exercises(notebook), int(notebook.stem[:2])
-    on_page = page_exercises(page)
+    markdown, text = markdown_cells(notebook), page.read_text(encoding="utf-8")
+    chapter, number = chapter_exercises(markdown), int(notebook.stem[:2])
+    on_page = page_exercises(text)
     labels = [f"ch{number}-ex{k}" for k in range(1, len(chapter) + 1)]
     assert list(on_page) == labels, f"{page.name}: exercises {list(on_page)}, expected {labels}"
     for label, statement in zip(labels, chapter, strict=True):
         assert on_page[label] == statement, f"{label} on {page.name} differs from the chapter's text"
-    solutions = re.findall(r"::::\{solution\} (\S+)\n:class: dropdown\n", page.read_text(encoding="utf-8"))
+    solutions = re.findall(r"::::\{solution\} (\S+)\n:class: dropdown\n", text)
     assert solutions == labels, f"{page.name}: solutions {solutions}, expected one folded solution each"
     link = f"../book/solutions/{notebook.stem}.md"
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    assert any(link in "".join(c["source"]) for c in cells), f"{notebook.name} does not link to {link}"
+    assert any(link in cell for cell in markdown), f"{notebook.name} does not link to {link}"
