@@ -26,7 +26,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[book,test]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[book,test,cluster]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -102,7 +102,7 @@ verdicts: setup
 # Refresh the lock from the current .venv (after changing pyproject.toml or upgrading on purpose);
 # then re-execute the notebooks so their outputs match the locked versions.
 lock: setup
-	$(BIN)/python -m pip install --quiet --upgrade -e '.[book,test]'
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[book,test,cluster]'
 	( echo "# Exact versions for make/CI; refresh with 'make lock', then re-execute the notebooks."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^vaebook' ) > $(LOCK).tmp
 	mv $(LOCK).tmp $(LOCK)
@@ -119,7 +119,7 @@ execute: setup
 	done
 
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests conftest.py
 
 clean:
 	rm -rf _build

@@ -25,9 +25,11 @@ from vaebook import (
     claims,
     collapse,
     data,
+    designs,
     metrics,
     plots,
     probes,
+    seeding,
     semisupervised,
     stats,
     train,
@@ -35,6 +37,7 @@ from vaebook import (
     widgets,
 )
 from vaebook.data import dsprites, mnist
+from vaebook.experiments import grids, runner
 from vaebook.experiments import local_decoders as ld
 from vaebook.experiments import selective_collapse as sc
 from vaebook.metrics import _checks as mchecks
@@ -46,7 +49,8 @@ MODULES = [checks, utils, train, importlib.import_module("vaebook.losses"), prob
            importlib.import_module("vaebook.metrics.information"),
            importlib.import_module("vaebook.metrics.intervention"),
            importlib.import_module("vaebook.metrics.predictive"), vae, autoencoder, mlp, family,
-           m2, shot_vae, wrn, pixelcnn, importlib.import_module("vaebook.experiments"), ld, sc]
+           m2, shot_vae, wrn, pixelcnn, importlib.import_module("vaebook.experiments"), ld, sc,
+           seeding, designs, runner, grids]
 losses = MODULES[3]
 
 # Public callables that take no input worth checking, or are plain records / protocols / errors.
@@ -57,6 +61,8 @@ NO_CHECKABLE_INPUT = {
     "vaebook.metrics.predictive.DCIResult", "vaebook.metrics.intervention.GroundTruthSampler",
     "vaebook.collapse.variables.Representations", "vaebook.collapse.variables.VariableTypes",
     "vaebook.stats.Evidence", "vaebook.checks.describe", "vaebook.checks.model_dtype",
+    "vaebook.designs.Design", "vaebook.designs.DesignMismatch", "vaebook.experiments.runner.RunResult",
+    "vaebook.experiments.runner.machine",
 }
 
 # ---- small fixtures (built once) ---------------------------------------------------------------
@@ -398,6 +404,55 @@ cases("vaebook.stats.paired", T, "higher_is_better", str=lambda: stats.paired([1
 cases("vaebook.stats.bootstrap", V, "threshold|num_resamples|values|seed", nan=lambda: stats.bootstrap([1.0] * 30, threshold=NAN, delta=0, unit="u"),
       few=lambda: stats.bootstrap([1.0] * 3, delta=0, unit="u"), res=lambda: stats.bootstrap([1.0] * 30, delta=0, unit="u", num_resamples=10),
       seed=lambda: stats.bootstrap([1.0] * 30, delta=0, unit="u", seed=-1))
+cases("vaebook.stats.reading", V, "low|high|delta", nan=lambda: stats.reading(NAN, 1, 0), order=lambda: stats.reading(2, 1, 0))
+cases("vaebook.stats.seeds_needed", V, "pilot|cap|min_seeds|delta", one=lambda: stats.seeds_needed([0.1], delta=0),
+      cap=lambda: stats.seeds_needed([0.1, 0.2], delta=0, cap=1), nan=lambda: stats.seeds_needed([NAN, 0.2], delta=0),
+      order=lambda: stats.seeds_needed([0.1, 0.2], delta=0, cap=5, min_seeds=6))
+cases("vaebook.stats.seeds_needed", T, "pilot|delta", str=lambda: stats.seeds_needed("ab", delta=0),
+      delta=lambda: stats.seeds_needed([0.1, 0.2], delta="0"))
+# ---- seeding, designs, the experiment runner ---------------------------------------------------
+cases("vaebook.seeding.derive_seed", V, "seed|purpose", neg=lambda: seeding.derive_seed(-1, "p"), empty=lambda: seeding.derive_seed(0, ""))
+cases("vaebook.seeding.derive_seed", T, "seed|purpose", float=lambda: seeding.derive_seed(0.5, "p"), int=lambda: seeding.derive_seed(0, 3))
+cases("vaebook.seeding.Streams", V, "seed", neg=lambda: seeding.Streams(-2))
+cases("vaebook.seeding.Streams", T, "seed", str=lambda: seeding.Streams("0"))
+cases("vaebook.seeding.seeded", V, "seed", neg=lambda: seeding.seeded(-1, "p").__enter__())
+cases("vaebook.seeding.init_module", T, "module|streams", mod=lambda: seeding.init_module(3, seeding.Streams(0), "p"),
+      streams=lambda: seeding.init_module(torch.nn.Linear(1, 1), 0, "p"))
+cases("vaebook.designs.statistic", V, "name", empty=lambda: designs.statistic(" "))
+cases("vaebook.designs.statistic", V, "already registered", dup=lambda: designs.statistic("tiny/probe_gain")(lambda e: 0.0))
+cases("vaebook.designs.get_design", V, "claim", none=lambda: designs.get_design("999-z"))
+cases("vaebook.designs.check_design", T, "Design", dict=lambda: designs.check_design({}))
+cases("vaebook.designs.hashes_for_grid", T, "Design|grid", bad=lambda: designs.hashes_for_grid("tiny", designs={"a": 1}),
+      grid=lambda: designs.hashes_for_grid(3))
+cases("vaebook.designs.pilot_effects", V, "statistic|grid", stat=lambda: designs.pilot_effects("nope", "tiny", ["local1"], [100]),
+      grid=lambda: designs.pilot_effects("tiny/probe_gain", "nope", ["local1"], [100]))
+cases("vaebook.designs.evidence", V, "claim", none=lambda: designs.evidence("999-z"))
+cases("vaebook.experiments.runner.Grid", V, "arms|disjoint", arms=lambda: runner.Grid("g", len, {}, (0,), "d"),
+      seeds=lambda: runner.Grid("g", len, {"a": {}}, (0,), "d", pilot_seeds=(0,)))
+cases("vaebook.experiments.runner.register", T, "Grid", bad=lambda: runner.register("tiny"))
+cases("vaebook.experiments.runner.register", V, "already registered", dup=lambda: runner.register(runner.Grid("tiny", len, {"a": {}}, (0,), "d")))
+cases("vaebook.experiments.runner.get_grid", V, "grid", bad=lambda: runner.get_grid("nope"))
+cases("vaebook.experiments.runner.get_grid", T, "grid", int=lambda: runner.get_grid(3))
+cases("vaebook.experiments.runner.parse_seeds", V, "seed", bad=lambda: runner.parse_seeds("x"), rep=lambda: runner.parse_seeds([1, 1]),
+      empty=lambda: runner.parse_seeds(""))
+cases("vaebook.experiments.runner.parse_seeds", T, "seed", int=lambda: runner.parse_seeds(3), float=lambda: runner.parse_seeds([0.5]))
+cases("vaebook.experiments.runner.record_path", V, "seed", neg=lambda: runner.record_path(TMP, "tiny", "local1", -1))
+cases("vaebook.experiments.runner.run_key", T, "Object of type", obj=lambda: runner.run_key("g", "a", {"x": object()}, 0, {}))
+cases("vaebook.experiments.runner.execute", V, "arm|grid|seed|threads", arm=lambda: runner.execute("tiny", "nope", 0),
+      seed=lambda: runner.execute("tiny", "local1", -1), threads=lambda: runner.execute("tiny", "local1", 0, threads=0))
+cases("vaebook.experiments.runner.write_record", V, "not JSON compliant|Out of range", nan=lambda: runner.write_record(
+    TMP, dict(grid="g", arm="a", seed=0, evaluation={"x": NAN})))
+cases("vaebook.experiments.runner.read_record", V, "not a runner record", bad=lambda: (TMP / "bad.json").write_text("{}") and runner.read_record(TMP / "bad.json"))
+cases("vaebook.experiments.runner.load_records", V, "arm", arm=lambda: runner.load_records("tiny", arms=["nope"], out=TMP))
+cases("vaebook.experiments.runner.load_weights", V, "kept no weights", none=lambda: runner.load_weights(dict(grid="tiny", arm="a", seed=0, weights=None)))
+cases("vaebook.experiments.runner.plan", V, "arm", arm=lambda: runner.plan(runner.get_grid("tiny"), ["nope"], [0], TMP))
+cases("vaebook.experiments.runner.run_grid", V, "arm|workers|backend|device|seed", arms=lambda: runner.run_grid("tiny", arms=[], out=TMP),
+      workers=lambda: runner.run_grid("tiny", workers=0, out=TMP), backend=lambda: runner.run_grid("tiny", backend="dask", out=TMP),
+      device=lambda: runner.run_grid("tiny", device="tpu", out=TMP), seeds=lambda: runner.run_grid("tiny", seeds="1-0", out=TMP))
+cases("vaebook.experiments.grids.build_pixel_vae", T, "config|streams", cfg=lambda: grids.build_pixel_vae([], seeding.Streams(0)),
+      streams=lambda: grids.build_pixel_vae(runner.get_grid("tiny").config("local1"), 0))
+cases("vaebook.experiments.grids.build_pixel_vae", V, "config lacks", missing=lambda: grids.build_pixel_vae({}, seeding.Streams(0)))
+cases("vaebook.experiments.grids.train_pixel_vae", V, "config lacks", missing=lambda: grids.train_pixel_vae(None, X, {}, seeding.Streams(0)))
 cases("vaebook.claims.check", V, "claim_id|claim|statement|expect", id=lambda: claims.check("1-a", "s", EVIDENCE),
       unknown=lambda: claims.check("999-z", "s", EVIDENCE), stmt=lambda: claims.check("101-a", "", EVIDENCE),
       expect=lambda: claims.check("101-a", "s", EVIDENCE, expect="maybe"))

@@ -85,3 +85,32 @@ def test_bootstrap_over_examples():
 def test_summary_reads_as_one_line():
     e = stats.paired([0.9] * 4 + [0.91], [0.8] * 5, delta=0.01, unit="accuracy")
     assert e.summary().startswith("effect +0.102 accuracy, 95% CI [+0.0964, +0.108], paired t over 5 seeds")
+
+
+def test_reading_of_does_not_hold():
+    assert stats.reading(-0.3, -0.1, 0.05) == stats.OPPOSITE
+    assert stats.reading(-0.1, 0.02, 0.05) == stats.NO_EFFECT
+    assert stats.reading(0.01, 0.3, 0.05) == ""          # holds
+    assert stats.reading(-0.1, 0.3, 0.05) == ""          # inconclusive
+    e = stats.paired([0.1, 0.2, 0.15, 0.12, 0.18], [0.5, 0.6, 0.55, 0.52, 0.58], delta=0.01,
+                     unit="u")
+    assert e.verdict == stats.NOT_HERE and e.reading == stats.OPPOSITE
+
+
+def test_seeds_needed_follows_the_rule():
+    from scipy import stats as st
+
+    pilot = [0.058, 0.161, -0.004, 0.234, 0.164]      # chapter 3's planned-recipe pilot (issue 20)
+    n, capped = stats.seeds_needed(pilot, delta=0.02)
+    mean, sd = np.mean(pilot), np.std(pilot, ddof=1)
+    target = 0.5 * min(abs(mean), abs(mean - 0.02))
+    half = lambda k: st.t.ppf(0.975, k - 1) * sd / np.sqrt(k)  # noqa: E731
+    assert not capped and half(n) <= target < half(n - 1)
+    assert stats.seeds_needed([1.0, 1.1, 0.9], delta=0.1) == (5, False)   # never below 5
+    assert stats.seeds_needed([0.0, 0.1, -0.1], delta=0.05) == (30, True)  # on a boundary
+    with pytest.raises(ValueError):
+        stats.seeds_needed([0.1], delta=0.1)
+    with pytest.raises(ValueError):
+        stats.seeds_needed([0.1, 0.2], delta=0.1, cap=4)
+    with pytest.raises(ValueError):
+        stats.seeds_needed([0.1, float("nan")], delta=0.1)

@@ -4,7 +4,9 @@ Every claim goes through :mod:`vaebook.stats`: an effect in the claimed directio
 interval (paired seeds, one effect per seed, or a bootstrap over test examples) and a smallest
 effect of interest ``delta`` declared in the call, before looking. The verdict is
 
-- **does not hold at this scale** when the whole interval lies below ``delta``;
+- **does not hold at this scale** when the whole interval lies below ``delta``; the line says
+  which way: ``(the opposite holds)`` when the whole interval lies below zero, else ``(no effect
+  that matters)``;
 - **holds** when the whole interval lies above zero, on the claimed side;
 - **inconclusive** otherwise.
 
@@ -34,13 +36,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .stats import HOLDS, INCONCLUSIVE, NOT_HERE, VERDICTS, Evidence
+from .stats import HOLDS, INCONCLUSIVE, NO_EFFECT, NOT_HERE, OPPOSITE, VERDICTS, Evidence, seeds_needed
 
 __all__ = ["CLAIMS", "ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown",
            "update_ledger_page", "mode", "HOLDS", "NOT_HERE", "INCONCLUSIVE"]
 
 CLAIM_ID = re.compile(r"^\d{3}-[a-z]$")
-_LINE = re.compile(r"^claim (\d{3}-[a-z]): (holds|does not hold at this scale|inconclusive) — (.+)$")
+_LINE = re.compile(r"^claim (\d{3}-[a-z]): (holds|does not hold at this scale|inconclusive)"
+                   rf"(?: \(({NO_EFFECT}|{OPPOSITE})\))? — (.+)$")
 _MEASURED = re.compile(r"^  measured: effect (\S+) (.+?), 95% CI \[(\S+), (\S+)\], (.+?), delta (\S+?)"
                        r"(?:; (.*))?$")
 MODE_VARIABLE = "VAEBOOK_CLAIMS"
@@ -57,9 +60,15 @@ class ClaimResult:
     verdict: str
     evidence: Evidence
     numbers: dict[str, float] = field(default_factory=dict)
+    reading: str = ""
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict with its reading: 'does not hold at this scale (the opposite holds)'."""
+        return f"{self.verdict} ({self.reading})" if self.reading else self.verdict
 
     def line(self) -> str:
-        return f"claim {self.claim_id}: {self.verdict} — {self.statement}"
+        return f"claim {self.claim_id}: {self.verdict_text} — {self.statement}"
 
     def measured_line(self) -> str:
         extra = ", ".join(f"{k}={_fmt(v)}" for k, v in self.numbers.items())
@@ -179,7 +188,12 @@ def check(claim_id: str, statement: str, evidence: Evidence, *, expect: str = HO
         if math.isnan(number):
             raise ValueError(f"number {name!r} is NaN")
         clean[name] = number
-    result = ClaimResult(claim_id, statement.strip(), evidence.verdict, evidence, clean)
+    if evidence.verdict == INCONCLUSIVE and len(evidence.per_unit) >= 2:
+        # how many seeds a new design would plan from these numbers (shown, never acted on here)
+        needed, capped = seeds_needed(evidence.per_unit, delta=evidence.delta)
+        clean["seeds_to_decide_over" if capped else "seeds_to_decide"] = float(needed)
+    result = ClaimResult(claim_id, statement.strip(), evidence.verdict, evidence, clean,
+                         evidence.reading)
     print(result.line())
     print(result.measured_line())
     _RESULTS[:] = [r for r in _RESULTS if r.claim_id != claim_id] + [result]
@@ -230,7 +244,8 @@ def parse_notebook(path: str | Path) -> list[ClaimResult]:
                 parsed = _parse_measured(lines[i + 1]) if i + 1 < len(lines) else None
                 if parsed is None:
                     raise ValueError(f"{path}: claim {m.group(1)} has no readable 'measured:' line")
-                found.append(ClaimResult(m.group(1), m.group(3), m.group(2), *parsed))
+                found.append(ClaimResult(m.group(1), m.group(4), m.group(2), *parsed,
+                                         reading=m.group(3) or ""))
     return found
 
 
@@ -259,11 +274,11 @@ def ledger_markdown(notebooks: Iterable[str | Path]) -> str:
         stem, r = rows[cid]
         e = r.evidence
         table.append(f"| [{cid}](#{anchor}) | [{claim.chapter}](../notebooks/{stem}.ipynb) | "
-                     f"**{r.verdict}** | {_number(e.effect)} [{_number(e.low)}, {_number(e.high)}] "
+                     f"**{r.verdict_text}** | {_number(e.effect)} [{_number(e.low)}, {_number(e.high)}] "
                      f"{e.unit.replace('|', chr(92) + '|')} | {e.method}, delta {e.delta:.3g} |")
         numbers = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.numbers.items())
         details.append(
-            f"({anchor})=\n### {cid}: {r.verdict}\n\n"
+            f"({anchor})=\n### {cid}: {r.verdict_text}\n\n"
             f"- **Claim** (paraphrased from the paper's abstract): {claim.text}.\n"
             f"- **As tested here**: {r.statement}.\n"
             f"- **Evidence**: effect {_number(e.effect)} {e.unit}, 95% CI [{_number(e.low)}, "

@@ -4,8 +4,9 @@ A claim is tested as an **effect in the claimed direction** (positive supports t
 95% interval and a smallest effect of interest ``delta >= 0`` declared in the call, before the
 numbers are seen. In this order:
 
-- **does not hold at this scale** when the whole interval lies below ``delta`` (no effect that
-  would matter: none, too small, or the opposite one);
+- **does not hold at this scale** when the whole interval lies below ``delta``, read as *the
+  opposite holds* when the whole interval is below zero and as *no effect that matters*
+  otherwise (:func:`reading`);
 - **holds** when the whole interval lies above zero, on the claimed side;
 - **inconclusive** otherwise: more seeds or longer training would decide it.
 
@@ -18,6 +19,9 @@ Three ways to get the interval:
 - :func:`bootstrap`: a single-model claim, one value per test example (e.g. whether the probe
   was right), resampled with a fixed seed; the interval is the percentile interval of the mean
   minus a threshold.
+
+How many seeds: :func:`seeds_needed` chooses a design's N from a pilot on other seeds
+(:mod:`vaebook.designs`), before the final runs.
 """
 
 from __future__ import annotations
@@ -29,15 +33,20 @@ from typing import Any
 import numpy as np
 from scipy import stats as _scipy_stats
 
-__all__ = ["HOLDS", "NOT_HERE", "INCONCLUSIVE", "VERDICTS", "MIN_SEEDS", "Evidence", "verdict",
-           "paired", "per_seed", "bootstrap"]
+__all__ = ["HOLDS", "NOT_HERE", "INCONCLUSIVE", "VERDICTS", "MIN_SEEDS", "MAX_SEEDS", "NO_EFFECT",
+           "OPPOSITE", "Evidence", "verdict", "reading", "paired", "per_seed", "bootstrap",
+           "seeds_needed"]
 
 HOLDS = "holds"
 NOT_HERE = "does not hold at this scale"
 INCONCLUSIVE = "inconclusive"
 VERDICTS = (HOLDS, NOT_HERE, INCONCLUSIVE)
 MIN_SEEDS = 5
+MAX_SEEDS = 30
 CONFIDENCE = 0.95
+# the two readings of "does not hold at this scale"
+NO_EFFECT = "no effect that matters"
+OPPOSITE = "the opposite holds"
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,12 @@ class Evidence:
     def verdict(self) -> str:
         return verdict(self.low, self.high, self.delta)
 
+    @property
+    def reading(self) -> str:
+        """For "does not hold": :data:`OPPOSITE` or :data:`NO_EFFECT` (see :func:`reading`);
+        empty for the other verdicts."""
+        return reading(self.low, self.high, self.delta)
+
     def summary(self) -> str:
         """One line: effect, interval, n and delta, e.g. ``+0.092 [+0.061, +0.123] accuracy, ...``."""
         return (f"effect {self.effect:+.3g} {self.unit}, 95% CI [{self.low:+.3g}, {self.high:+.3g}], "
@@ -85,6 +100,44 @@ def verdict(low: float, high: float, delta: float) -> str:
     if low > 0:
         return HOLDS
     return INCONCLUSIVE
+
+
+def reading(low: float, high: float, delta: float) -> str:
+    """Which way a "does not hold at this scale" goes: :data:`OPPOSITE` when the whole interval
+    lies on the other side of zero (``high < 0``), else :data:`NO_EFFECT` (the interval excludes
+    every effect that would matter, but not zero). Empty for "holds" and "inconclusive"."""
+    if verdict(low, high, delta) != NOT_HERE:
+        return ""
+    return OPPOSITE if high < 0 else NO_EFFECT
+
+
+def seeds_needed(pilot: Any, *, delta: float, cap: int = MAX_SEEDS,
+                 min_seeds: int = MIN_SEEDS) -> tuple[int, bool]:
+    """The number of final seeds a design needs, from the per-seed effects of a pilot.
+
+    pilot: (S,) per-seed effects of pilot seeds (S >= 2), in the claimed direction.
+    The answer is the smallest N >= ``min_seeds`` whose expected 95% half-width,
+    t(0.975, N - 1) * sd / sqrt(N) with the pilot's sd, is at most half the distance from the
+    pilot's mean effect to the nearer decision boundary (0 or ``delta``), capped at ``cap``.
+    Returns (N, capped): capped is True when even ``cap`` seeds would not reach that width
+    (the verdict may then honestly stay inconclusive).
+    """
+    d = _values(pilot, "pilot")
+    if len(d) < 2:
+        raise ValueError(f"a pilot needs at least 2 per-seed effects (for its spread), got {len(d)}")
+    delta = _delta(delta)
+    for name, value in (("cap", cap), ("min_seeds", min_seeds)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
+            raise ValueError(f"{name} must be an int >= 2, got {value!r}")
+    if min_seeds > cap:
+        raise ValueError(f"min_seeds ({min_seeds}) must be at most cap ({cap})")
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    target = 0.5 * min(abs(mean), abs(mean - delta))
+    for n in range(int(min_seeds), int(cap) + 1):
+        half = float(_scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, df=n - 1)) * sd / math.sqrt(n)
+        if half <= target:
+            return n, False
+    return int(cap), True
 
 
 def _values(values: Any, name: str) -> np.ndarray:

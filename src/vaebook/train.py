@@ -30,6 +30,7 @@ from vaebook.checks import (
     InputTypeError,
     check_bool,
     check_callable,
+    check_generator,
     check_int,
     check_model,
     check_tensor,
@@ -98,13 +99,16 @@ def _diverged(model: nn.Module, err: Exception, epoch: int, batch: object = None
 
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
         loss_fn: LossFn | None = None, num_epochs: int = 10, batch_size: int = 128,
-        lr: float = 1e-3, seed: int = 0, progress: bool | None = None) -> History:
+        lr: float = 1e-3, seed: int = 0, progress: bool | None = None,
+        order_generator: torch.Generator | None = None) -> History:
     """Train ``model`` on x (and labels y, if the loss uses them) with Adam; return the history.
 
     x: (N, ...) tensor; y: (N,) or None. loss_fn(model, xb, yb, epoch) returns a dict of tensors
     with a scalar ``"loss"`` to minimise (default: ``model.loss(xb)``); every scalar entry is
     averaged per epoch into the history (non-scalar entries, e.g. ``kl_per_dim``, are skipped).
-    Minibatches are reshuffled each epoch by a generator seeded with ``seed``; the model is moved
+    Minibatches are reshuffled each epoch by ``order_generator`` (default: a generator seeded
+    with ``seed``; the experiment runner passes its own stream, see :mod:`vaebook.seeding`); the
+    model is moved
     to nothing: put it and x on the same device first. A NaN or infinite loss term stops training
     with a FloatingPointError that names the epoch and the term.
     """
@@ -140,8 +144,9 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
     else:
         check_callable(loss_fn, "loss_fn")
     loss_fn = loss_fn or _default_loss
+    check_generator(order_generator, "order_generator")
     seed_everything(seed)
-    generator = torch.Generator().manual_seed(seed)
+    generator = order_generator or torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: History = {}
     steps = 0

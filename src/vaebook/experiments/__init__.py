@@ -1,4 +1,6 @@
-"""Training scripts whose checkpoints the notebooks load (run with ``python -m``)."""
+"""Experiments: the runner (``python -m vaebook.experiments GRID``, :mod:`.runner`) and its grids
+(:mod:`.grids`), and the older per-chapter training scripts (``local_decoders``,
+``selective_collapse``) whose checkpoints the chapters not yet moved onto the runner load."""
 
 from __future__ import annotations
 

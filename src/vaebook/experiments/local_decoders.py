@@ -10,6 +10,11 @@ by the commands in ``checkpoints/local_decoders/README.md``, for example
         --encoder mlp --encoder-hidden 400 --anneal-steps 760 \\
         --out src/vaebook/checkpoints/local_decoders/mlp --evaluate
 
+Chapter 3's recipe is also the runner's grid ``local_decoders`` (``python -m
+vaebook.experiments local_decoders``, :mod:`vaebook.experiments.grids`), with arms paired by
+construction; this script stays for the checkpoints the chapter ships until the chapter moves
+onto the runner's records.
+
 ``context`` is the decoder's receptive field: 0 factorised, l >= 1 a local window of radius l
 (2l^2 + 2l visible pixels), ``full`` a full-context PixelCNN (see :mod:`vaebook.models.pixelcnn`).
 """

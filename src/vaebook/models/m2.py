@@ -34,6 +34,7 @@ from vaebook.checks import (
     model_dtype,
 )
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
+from vaebook.seeding import Streams
 
 __all__ = ["M2", "MLPTrunk", "MLPDecoder", "check_labels", "one_hot"]
 
@@ -162,6 +163,20 @@ class M2(nn.Module):
             decoder_dims = tuple(reversed(hidden_dims))
         self.decoder = decoder if decoder is not None else MLPDecoder(
             latent_dim + num_classes, self.image_shape, tuple(decoder_dims))
+        self.streams: Streams | None = None
+
+    def use_streams(self, streams: Streams | None) -> M2:
+        """Draw the training noise from ``streams`` (one stream per purpose, see
+        :mod:`vaebook.seeding`) instead of torch's global generator, so that two arms with the
+        same seed share it; None goes back to the global generator. Returns the model."""
+        if streams is not None and not isinstance(streams, Streams):
+            raise InputTypeError(f"streams must be None or a vaebook.seeding.Streams, got "
+                                 f"{type(streams).__name__}")
+        self.streams = streams
+        return self
+
+    def _noise(self, purpose: str) -> torch.Generator | None:
+        return None if self.streams is None else self.streams.generator(purpose)
 
     # ---- inference and generation -------------------------------------------------------
     def infer(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -256,8 +271,9 @@ class M2(nn.Module):
         check_images(x_lab, "x_lab", shape=self.image_shape, dtype=model_dtype(self))
         check_images(x_unl, "x_unl", shape=self.image_shape, dtype=model_dtype(self))
         check_labels(y_lab, self.num_classes, len(x_lab))
-        lab = self.labelled_elbo(x_lab, one_hot(y_lab, self.num_classes))
-        unl = self.unlabelled_elbo(x_unl)
+        lab = self.labelled_elbo(x_lab, one_hot(y_lab, self.num_classes),
+                                 self._noise("noise/labelled"))
+        unl = self.unlabelled_elbo(x_unl, self._noise("noise/unlabelled"))
         ce = F.cross_entropy(lab["logits"], y_lab)
         loss = -lab["elbo"].mean() - unl["elbo"].mean() + self.alpha * ce
         return dict(loss=loss, elbo_lab=lab["elbo"].mean().detach(),

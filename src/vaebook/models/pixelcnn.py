@@ -324,17 +324,21 @@ class PixelVAE(nn.Module):
             return bernoulli_log_likelihood(params, x)
         return discretized_logistic_mixture_log_likelihood(params, x, self.num_mixtures)
 
-    def forward(self, x: torch.Tensor) -> VAEOutput:
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> VAEOutput:
+        """x: (B, C, H, W) -> decoder parameters, mu, logvar and the z sample (drawn with
+        ``generator``, or torch's global generator when None)."""
         mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar)
+        z = reparameterize(mu, logvar, generator)
         return VAEOutput(self.decoder(x, z), mu, logvar, z)
 
-    def loss(self, x: torch.Tensor, kl_weight: float = 1.0) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, kl_weight: float = 1.0,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """One-sample ELBO terms, batch means: ``loss`` = rec + kl_weight * kl (what training
         minimises; kl_weight < 1 during KL annealing), ``rec`` = -log p(x|z), ``kl`` (nats),
-        ``elbo`` = -(rec + kl), ``kl_per_dim`` (D,)."""
+        ``elbo`` = -(rec + kl), ``kl_per_dim`` (D,). The z noise comes from ``generator``
+        (None: torch's global generator)."""
         check_number(kl_weight, "kl_weight", minimum=0, expected="a non-negative number")
-        out = self(x)
+        out = self(x, generator)
         rec = -self.log_likelihood(out.params, x).mean()
         kl_per_dim = kl_standard_normal(out.mu, out.logvar).mean(0)
         kl = kl_per_dim.sum()

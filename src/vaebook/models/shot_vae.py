@@ -185,10 +185,16 @@ class SHOTVAE(M2):
                            consistency_weight=self.consistency_weight, w2_weight=self.w2_weight,
                            ramp_steps=self.ramp_steps)
 
-    def _draw(self, beta: float, batch_size: int, device: torch.device
+    def _draw(self, beta: float, batch_size: int, device: torch.device, purpose: str
               ) -> tuple[float, torch.Tensor]:
-        lam = float(torch.distributions.Beta(beta, beta).sample())
-        return lam, torch.randperm(batch_size, device=device)
+        """lam ~ Beta(beta, beta) and a permutation of the batch: from the stream ``purpose``
+        when the model uses streams (:meth:`use_streams`), else from torch's global generator."""
+        if self.streams is None:
+            lam = float(torch.distributions.Beta(beta, beta).sample())
+            return lam, torch.randperm(batch_size, device=device)
+        rng = self.streams.numpy(purpose)
+        lam = float(rng.beta(beta, beta))
+        return lam, torch.as_tensor(rng.permutation(batch_size), device=device)
 
     def smooth_elbo_loss(self, x: torch.Tensor, y: torch.Tensor, lam: float,
                          perm: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -198,7 +204,7 @@ class SHOTVAE(M2):
         is M2's labelled objective.
         """
         check_labels(y, self.num_classes, len(x))
-        lab = self.labelled_elbo(x, one_hot(y, self.num_classes))
+        lab = self.labelled_elbo(x, one_hot(y, self.num_classes), self._noise("noise/labelled"))
         x_hat, p_hat = smooth_labels(x, y, self.num_classes, lam, perm)
         logits_hat = lab["logits"] if lam == 1.0 else self.classify(x_hat)
         ce = soft_cross_entropy(logits_hat, p_hat).mean()
@@ -222,16 +228,17 @@ class SHOTVAE(M2):
         """The SHOT-VAE objective for one step (``step`` drives the ramp). Scalars: loss, ..."""
         check_labels(y_lab, self.num_classes, len(x_lab))
         if self.smooth:
-            lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device)
+            lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device, "mix/labelled")
         else:
             lam, perm = 1.0, torch.arange(len(x_lab), device=x_lab.device)
         lab = self.smooth_elbo_loss(x_lab, y_lab, lam, perm)
-        unl = self.unlabelled_elbo(x_unl)
+        unl = self.unlabelled_elbo(x_unl, self._noise("noise/unlabelled"))
         loss = lab["loss"] - unl["elbo"].mean()
         out = dict(elbo_lab=lab["elbo"].detach(), elbo_unl=unl["elbo"].mean().detach(),
                    ce=lab["ce"].detach())
         if self.interpolate:
-            lam_u, perm_u = self._draw(self.interp_beta, len(x_unl), x_unl.device)
+            lam_u, perm_u = self._draw(self.interp_beta, len(x_unl), x_unl.device,
+                                       "mix/unlabelled")
             oi = self.interpolation_loss(x_unl, unl["logits"], unl["mu"], unl["logvar"], lam_u,
                                          perm_u)
             s = ramp(step, self.ramp_steps)

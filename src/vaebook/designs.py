@@ -1,0 +1,204 @@
+"""Each claim's design, fixed before its final runs: statistic, delta, N and the pilot behind N.
+
+The procedure (the claims ledger page states it for readers):
+
+1. **Pilot.** Train the claim's arms on pilot seeds (100, 101, ..., disjoint from the finals)
+   with the runner: ``python -m vaebook.experiments GRID --seeds pilot``.
+2. **Design.** Compute the per-seed statistic on the pilot (:func:`pilot_effects`), choose N
+   with :func:`vaebook.stats.seeds_needed` (the expected 95% half-width at most half the
+   distance from the pilot's effect to the nearer boundary, 0 or delta; capped at 30), and add
+   a :class:`Design` to :data:`DESIGNS`. Commit it: the git history is the registration.
+3. **Final runs.** ``python -m vaebook.experiments GRID --seeds 0-{N-1}``. Every record carries
+   the hash of each design its grid serves (:meth:`Design.hash`, which covers the entry and the
+   statistic's source code).
+4. **Verdict.** :func:`evidence` reads the final seeds' records and refuses any whose design
+   hash is not the current one: a changed design means re-running its grid, never re-reading
+   old runs. Adding seeds, changing the statistic or moving delta after the fact is a new
+   design with new final runs.
+
+A statistic is a function ``{arm: evaluation} -> float`` of one seed's records, positive in the
+claimed direction, registered by name with :func:`statistic`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vaebook import stats
+from vaebook.checks import InputTypeError, check_str
+
+__all__ = ["Design", "DESIGNS", "STATISTICS", "DesignMismatch", "statistic", "hashes_for_grid",
+           "get_design", "pilot_effects", "evidence", "check_design"]
+
+Statistic = Callable[[Mapping[str, Mapping[str, Any]]], float]
+STATISTICS: dict[str, Statistic] = {}
+
+
+class DesignMismatch(ValueError):
+    """A record was made under another design (or config) than the one committed now."""
+
+
+def statistic(name: str) -> Callable[[Statistic], Statistic]:
+    """Register a per-seed statistic under ``name`` (a decorator)."""
+    check_str(name, "name")
+
+    def register(fn: Statistic) -> Statistic:
+        if name in STATISTICS and STATISTICS[name] is not fn:
+            raise ValueError(f"a statistic named {name!r} is already registered")
+        STATISTICS[name] = fn
+        return fn
+
+    return register
+
+
+@statistic("tiny/probe_gain")
+def _tiny_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """The tiny grid's example: local1's linear-probe accuracy minus the factorised one's."""
+    return float(evaluations["local1"]["probe"]) - float(evaluations["factorised"]["probe"])
+
+
+@dataclass(frozen=True)
+class Design:
+    """One claim's design.
+
+    claim: the claim id (``claims.CLAIMS``); grid: the runner grid; arms: the arms the statistic
+    reads; statistic: a name in :data:`STATISTICS`; description: the statistic in words;
+    delta: the smallest effect that matters (claim units); unit: e.g. "accuracy";
+    pilot_seeds, pilot_values: the pilot's seeds and per-seed statistic; n_final: N final seeds
+    (0..N-1), which must equal ``stats.seeds_needed(pilot_values, delta=delta)``; capped: the
+    cap of 30 bound; note: how our setting differs from the paper's, or anything else.
+    """
+
+    claim: str
+    grid: str
+    arms: tuple[str, ...]
+    statistic: str
+    description: str
+    delta: float
+    unit: str
+    pilot_seeds: tuple[int, ...]
+    pilot_values: tuple[float, ...]
+    n_final: int
+    capped: bool = False
+    note: str = ""
+
+    @property
+    def final_seeds(self) -> tuple[int, ...]:
+        return tuple(range(self.n_final))
+
+    def hash(self) -> str:
+        """sha256 of the entry and of its statistic's source code (the registration)."""
+        fn = STATISTICS.get(self.statistic)
+        source = inspect.getsource(fn) if fn is not None else ""
+        payload = json.dumps(dict(asdict(self), statistic_source=source), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# The committed designs, one per claim judged from runner records. Chapters 2-7 add theirs when
+# they move onto the runner (issues 20-22); each entry is committed before its final runs.
+DESIGNS: dict[str, Design] = {}
+
+
+def check_design(design: Design) -> None:
+    """Refuse an inconsistent design: unknown statistic, pilot seeds among the finals, or an N
+    that is not the one the pilot gives."""
+    if not isinstance(design, Design):
+        raise InputTypeError(f"expected a Design, got {type(design).__name__}")
+    if design.statistic not in STATISTICS:
+        raise ValueError(f"design {design.claim}: unknown statistic {design.statistic!r}")
+    if set(design.pilot_seeds) & set(design.final_seeds):
+        raise ValueError(f"design {design.claim}: pilot seeds {design.pilot_seeds} overlap the "
+                         f"final seeds 0..{design.n_final - 1}")
+    if len(design.pilot_values) != len(design.pilot_seeds):
+        raise ValueError(f"design {design.claim}: one pilot value per pilot seed, got "
+                         f"{len(design.pilot_values)} values for {len(design.pilot_seeds)} seeds")
+    n, capped = stats.seeds_needed(design.pilot_values, delta=design.delta)
+    if (n, capped) != (design.n_final, design.capped):
+        raise ValueError(f"design {design.claim}: the pilot gives N = {n} (capped: {capped}), the "
+                         f"entry says N = {design.n_final} (capped: {design.capped})")
+
+
+def _table(designs: Mapping[str, Design] | None) -> Mapping[str, Design]:
+    table = DESIGNS if designs is None else designs
+    if not isinstance(table, Mapping) or not all(isinstance(d, Design) for d in table.values()):
+        raise InputTypeError("designs must map claim ids to Design entries")
+    return table
+
+
+def get_design(claim: str, designs: Mapping[str, Design] | None = None) -> Design:
+    """The committed design of ``claim``; a clear error when there is none."""
+    check_str(claim, "claim")
+    table = _table(designs)
+    if claim not in table:
+        raise ValueError(f"claim {claim!r} has no design; the designs are "
+                         f"{', '.join(sorted(table)) or 'none yet'}")
+    return table[claim]
+
+
+def hashes_for_grid(grid: str, designs: Mapping[str, Design] | None = None) -> dict[str, str]:
+    """{claim: design hash} of every design that reads ``grid`` (stored in each record)."""
+    check_str(grid, "grid")
+    table = _table(designs)
+    return {claim: d.hash() for claim, d in sorted(table.items()) if d.grid == grid}
+
+
+def _evaluations(grid: str, arms: Iterable[str], seeds: Iterable[int], out: str | Path | None
+                 ) -> dict[int, dict[str, dict[str, Any]]]:
+    from vaebook.experiments import runner
+
+    records = runner.load_records(grid, arms=arms, seeds=seeds,
+                                  out=runner.RECORDS_DIR if out is None else out)
+    by_seed: dict[int, dict[str, dict[str, Any]]] = {}
+    for (arm, seed), record in records.items():
+        by_seed.setdefault(seed, {})[arm] = record
+    return by_seed
+
+
+def pilot_effects(name: str, grid: str, arms: Iterable[str], seeds: Iterable[int],
+                  out: str | Path | None = None) -> list[float]:
+    """The per-seed statistic ``name`` on pilot records (step 2 of the procedure)."""
+    if name not in STATISTICS:
+        raise ValueError(f"unknown statistic {name!r}; registered: {', '.join(STATISTICS)}")
+    by_seed = _evaluations(grid, arms, seeds, out)
+    return [STATISTICS[name]({a: r["evaluation"] for a, r in by_seed[s].items()})
+            for s in sorted(by_seed)]
+
+
+def evidence(claim: str, *, out: str | Path | None = None,
+             designs: Mapping[str, Design] | None = None) -> stats.Evidence:
+    """The claim's evidence from its final seeds' records, under its committed design.
+
+    Every record must carry the design's current hash and the grid's current config for its
+    arm; otherwise :class:`DesignMismatch` (re-run the grid: ``python -m vaebook.experiments``).
+    """
+    from vaebook.experiments import runner
+
+    design = get_design(claim, designs)
+    check_design(design)
+    grid = runner.get_grid(design.grid)
+    want = design.hash()
+    by_seed = _evaluations(design.grid, design.arms, design.final_seeds, out)
+    values = []
+    for seed in design.final_seeds:
+        for arm in design.arms:
+            record = by_seed[seed][arm]
+            got = record["provenance"].get("designs", {}).get(claim)
+            if got != want:
+                raise DesignMismatch(
+                    f"claim {claim}: record {design.grid}/{arm}/s{seed} was made under design "
+                    f"{(got or 'none')[:12]}, the committed design is {want[:12]}; re-run the "
+                    f"grid: python -m vaebook.experiments {design.grid} --seeds "
+                    f"0-{design.n_final - 1}")
+            if record["config"] != grid.config(arm):
+                raise DesignMismatch(f"claim {claim}: record {design.grid}/{arm}/s{seed} was made "
+                                     f"with another config than the grid's arm {arm!r} now")
+        values.append(STATISTICS[design.statistic](
+            {arm: by_seed[seed][arm]["evaluation"] for arm in design.arms}))
+    return stats.per_seed(values, delta=design.delta, unit=design.unit,
+                          what="paired seeds" if len(design.arms) > 1 else "seeds")

@@ -1,0 +1,142 @@
+"""The book's grids: arms x seeds that the runner (``python -m vaebook.experiments``) trains.
+
+Each run function is a pure function of (config, seed, device). It builds its model, then
+re-initialises every part from its own stream (``init/encoder``, ``init/decoder``), shuffles
+with ``data/order`` and draws its sampling noise from ``noise/elbo`` (:mod:`vaebook.seeding`):
+two arms with one seed that differ only in the decoder start from the same encoder weights and
+see the same batches.
+
+- ``tiny``: a PixelCNN VAE on 500 digits for 10 steps, factorised vs local decoder; seconds a
+  run. It exercises the runner in the tests and in a reader's first try.
+- ``local_decoders``: chapter 3's recipe (Zhang et al.'s MLP encoder 784-400-400, z = 2, 32
+  decoder channels, 1,520 steps of 100 with the KL weight annealed per step over the first
+  760), the five decoders with the MLP encoder and two with the book's conv encoder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from vaebook import data, probes, train, utils
+from vaebook.checks import InputTypeError
+from vaebook.experiments import local_decoders as ld
+from vaebook.experiments.runner import Grid, RunResult, register
+from vaebook.models.pixelcnn import PixelVAE
+from vaebook.seeding import Streams, init_module
+
+__all__ = ["build_pixel_vae", "train_pixel_vae", "TINY", "LOCAL_DECODERS"]
+
+_PIXEL_VAE_KEYS = ("latent_dim", "context", "hidden_channels", "full_layers", "encoder",
+                   "encoder_channels", "encoder_hidden")
+_TRAIN_KEYS = ("num_epochs", "batch_size", "lr", "anneal_steps")
+
+
+def _check_config(config: Any, needed: tuple[str, ...]) -> None:
+    if not isinstance(config, Mapping):
+        raise InputTypeError(f"config must be a dict (a grid arm's config), got "
+                             f"{type(config).__name__}")
+    missing = [k for k in needed if k not in config]
+    if missing:
+        raise ValueError(f"config lacks {', '.join(missing)}")
+
+
+def _check_streams(streams: Any) -> None:
+    if not isinstance(streams, Streams):
+        raise InputTypeError(f"streams must be a vaebook.seeding.Streams, got "
+                             f"{type(streams).__name__}")
+
+
+def build_pixel_vae(config: Mapping[str, Any], streams: Streams) -> PixelVAE:
+    """A PixelVAE from a grid config, its encoder and decoder each initialised from their own
+    stream (on the CPU; move it afterwards)."""
+    _check_config(config, ("latent_dim", "context"))
+    _check_streams(streams)
+    kwargs = {k: config[k] for k in _PIXEL_VAE_KEYS if k in config}
+    if "encoder_channels" in kwargs:
+        kwargs["encoder_channels"] = tuple(kwargs["encoder_channels"])
+    model = PixelVAE((1, 28, 28), likelihood="bernoulli", **kwargs)
+    init_module(model.encoder, streams, "init/encoder")
+    init_module(model.decoder, streams, "init/decoder")
+    return model
+
+
+def train_pixel_vae(model: PixelVAE, x: torch.Tensor, config: Mapping[str, Any],
+                    streams: Streams, on_batch=None) -> dict[str, list[float]]:
+    """Train with Adam, per-step KL annealing over ``config['anneal_steps']``, batches from the
+    stream ``data/order`` and z noise from ``noise/elbo``. on_batch(xb): called with each batch
+    (the tests use it to check that paired arms see the same batches)."""
+    _check_config(config, _TRAIN_KEYS)
+    _check_streams(streams)
+    step = [0]
+    noise = streams.generator("noise/elbo")
+
+    def loss_fn(m, xb, yb, epoch):
+        if on_batch is not None:
+            on_batch(xb)
+        weight = ld.step_kl_weight(step[0], config["anneal_steps"])
+        step[0] += 1
+        return m.loss(xb, weight, generator=noise)
+
+    return train.fit(model, x, num_epochs=config["num_epochs"], batch_size=config["batch_size"],
+                     lr=config["lr"], seed=streams.seed, loss_fn=loss_fn, progress=False,
+                     order_generator=streams.generator("data/order", "cpu"))
+
+
+def _run_pixel_vae(config: Mapping[str, Any], seed: int, device: str) -> RunResult:
+    """Train a PixelVAE on ``config['num_train']`` binarised mnist5k digits (all when None) and
+    evaluate it with :func:`vaebook.experiments.local_decoders.evaluate` on the test split."""
+    streams = Streams(seed, device)
+    x, y = data.mnist5k("train")
+    x_test, y_test = data.mnist5k("test")
+    if config.get("num_train"):
+        x, y = x[:config["num_train"]], y[:config["num_train"]]
+    model = build_pixel_vae(config, streams).to(device)
+    history = train_pixel_vae(model, x.to(device), config, streams)
+    model = model.cpu().eval()
+    evaluation = ld.evaluate(model, x, y, x_test, y_test, seed=seed)
+    return RunResult(evaluation, history, model.state_dict())
+
+
+def _run_tiny(config: Mapping[str, Any], seed: int, device: str) -> RunResult:
+    """The tiny grid: train on 500 digits, report the held-out rate, -ELBO and a linear probe
+    of the mean on 200 test digits (seconds a run)."""
+    streams = Streams(seed, device)
+    x, y = data.mnist5k("train")
+    x_test, y_test = data.mnist5k("test")
+    x, y, x_test, y_test = x[:500], y[:500], x_test[:200], y_test[:200]
+    model = build_pixel_vae(config, streams).to(device)
+    history = train_pixel_vae(model, x.to(device), config, streams)
+    model = model.cpu().eval()
+    with torch.no_grad():
+        terms = model.loss(x_test, generator=streams.generator("noise/evaluate", "cpu"))
+    mu_train, _ = utils.encode(model, x)
+    mu_test, _ = utils.encode(model, x_test)
+    evaluation = dict(kl=float(terms["kl"]), nelbo=-float(terms["elbo"]),
+                      probe=probes.linear_probe(mu_train, y, mu_test, y_test))
+    return RunResult(evaluation, history, model.state_dict())
+
+
+_TINY_BASE = dict(latent_dim=2, hidden_channels=8, full_layers=2, encoder="mlp",
+                  encoder_hidden=64, num_epochs=2, batch_size=100, lr=1e-3, anneal_steps=5)
+TINY = register(Grid(
+    name="tiny", run=_run_tiny, description="a PixelCNN VAE on 500 digits for 10 steps (seconds)",
+    arms={"factorised": dict(_TINY_BASE, context=0), "local1": dict(_TINY_BASE, context=1)},
+    seeds=(0, 1, 2, 3, 4), pilot_seeds=(100, 101, 102), keep_weights={"local1": (0,)}))
+
+# Chapter 3's recipe: 4,000 digits, 38 epochs of 40 batches = 1,520 steps, annealing over 760.
+_LD_BASE = dict(latent_dim=2, hidden_channels=32, full_layers=4, encoder="mlp",
+                encoder_hidden=400, num_epochs=38, batch_size=100, lr=1e-3, anneal_steps=760,
+                num_train=None)
+_LD_CONV = dict(_LD_BASE, encoder="conv", encoder_channels=[16, 32], encoder_hidden=128)
+LOCAL_DECODERS = register(Grid(
+    name="local_decoders", run=_run_pixel_vae,
+    description="chapter 3: five decoders (MLP encoder) and two with the conv encoder, z = 2",
+    arms={"factorised": dict(_LD_BASE, context=0), "local1": dict(_LD_BASE, context=1),
+          "local2": dict(_LD_BASE, context=2), "local3": dict(_LD_BASE, context=3),
+          "full": dict(_LD_BASE, context="full"),
+          "conv_factorised": dict(_LD_CONV, context=0), "conv_local1": dict(_LD_CONV, context=1)},
+    seeds=(0, 1, 2, 3, 4), pilot_seeds=(100, 101, 102, 103, 104),
+    keep_weights={"factorised": (0,), "local1": (0,), "full": (0,)}))
