@@ -422,8 +422,8 @@ cases("vaebook.designs.statistic", V, "name", empty=lambda: designs.statistic(" 
 cases("vaebook.designs.statistic", V, "already registered", dup=lambda: designs.statistic("tiny/probe_gain")(lambda e: 0.0))
 cases("vaebook.designs.get_design", V, "claim", none=lambda: designs.get_design("999-z"))
 cases("vaebook.designs.check_design", T, "Design", dict=lambda: designs.check_design({}))
-cases("vaebook.designs.hashes_for_grid", T, "Design|grid", bad=lambda: designs.hashes_for_grid("tiny", designs={"a": 1}),
-      grid=lambda: designs.hashes_for_grid(3))
+cases("vaebook.designs.hashes_for_run", T, "Design|grid|arm|seed", bad=lambda: designs.hashes_for_run("tiny", "local1", 0, designs={"a": 1}),
+      grid=lambda: designs.hashes_for_run(3, "local1", 0), seed=lambda: designs.hashes_for_run("tiny", "local1", 0.5))
 cases("vaebook.designs.pilot_effects", V, "statistic|grid", stat=lambda: designs.pilot_effects("nope", "tiny", ["local1"], [100]),
       grid=lambda: designs.pilot_effects("tiny/probe_gain", "nope", ["local1"], [100]))
 cases("vaebook.designs.evidence", V, "claim", none=lambda: designs.evidence("999-z"))
@@ -437,7 +437,7 @@ cases("vaebook.experiments.runner.parse_seeds", V, "seed", bad=lambda: runner.pa
       empty=lambda: runner.parse_seeds(""))
 cases("vaebook.experiments.runner.parse_seeds", T, "seed", int=lambda: runner.parse_seeds(3), float=lambda: runner.parse_seeds([0.5]))
 cases("vaebook.experiments.runner.record_path", V, "seed", neg=lambda: runner.record_path(TMP, "tiny", "local1", -1))
-cases("vaebook.experiments.runner.run_key", T, "Object of type", obj=lambda: runner.run_key("g", "a", {"x": object()}, 0, {}))
+cases("vaebook.experiments.runner.run_key", T, "Object of type", obj=lambda: runner.run_key("g", "a", {"x": object()}, 0))
 cases("vaebook.experiments.runner.execute", V, "arm|grid|seed|threads", arm=lambda: runner.execute("tiny", "nope", 0),
       seed=lambda: runner.execute("tiny", "local1", -1), threads=lambda: runner.execute("tiny", "local1", 0, threads=0))
 cases("vaebook.experiments.runner.write_record", V, "not JSON compliant|Out of range", nan=lambda: runner.write_record(

@@ -93,8 +93,8 @@ def test_the_hash_covers_the_entry():
 
 
 def test_committed_designs_are_consistent():
-    for claim, design in designs.DESIGNS.items():
-        assert claim == design.claim and claim in claims.CLAIMS
+    for key, design in designs.DESIGNS.items():
+        assert key == design.key and design.claim in claims.CLAIMS
         designs.check_design(design)
         assert design.grid in runner.GRIDS or runner.get_grid(design.grid)
 

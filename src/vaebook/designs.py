@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from vaebook import stats
-from vaebook.checks import InputTypeError, check_str
+from vaebook.checks import InputTypeError, check_int, check_str
 
-__all__ = ["Design", "DESIGNS", "STATISTICS", "DesignMismatch", "statistic", "hashes_for_grid",
-           "get_design", "pilot_effects", "evidence", "check_design"]
+__all__ = ["Design", "DESIGNS", "STATISTICS", "DesignMismatch", "statistic",
+           "get_design", "pilot_effects", "evidence", "check_design", "hashes_for_run"]
 
 Statistic = Callable[[Mapping[str, Mapping[str, Any]]], float]
 STATISTICS: dict[str, Statistic] = {}
@@ -63,11 +63,47 @@ def _tiny_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
     return float(evaluations["local1"]["probe"]) - float(evaluations["factorised"]["probe"])
 
 
+# ---- chapter 3 (grid local_decoders): each is one seed's local-minus-factorised effect ---------
+@statistic("local_decoders/rate_saving")
+def _rate_saving(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Nats the latent saves with the local decoder: KL(factorised) - KL(local1)."""
+    return float(evaluations["factorised"]["kl"]) - float(evaluations["local1"]["kl"])
+
+
+@statistic("local_decoders/class_gain")
+def _class_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Class information of a sampled z (nats, a lower bound): local1 minus factorised."""
+    return float(evaluations["local1"]["class_nats"]) - float(evaluations["factorised"]["class_nats"])
+
+
+@statistic("local_decoders/class_gain_rate_matched")
+def _class_gain_rate_matched(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Class information of a sampled z: local1 minus the factorised decoder held at local1's
+    rate (the capacity arm): better nats, not just fewer."""
+    return (float(evaluations["local1"]["class_nats"])
+            - float(evaluations["factorised_rate"]["class_nats"]))
+
+
+@statistic("local_decoders/probe_gain")
+def _probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Linear-probe accuracy of the mean (all labels): local1 minus factorised."""
+    return float(evaluations["local1"]["probe"]) - float(evaluations["factorised"]["probe"])
+
+
+@statistic("local_decoders/conv_probe_gain")
+def _conv_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """The same probe gain with the book's conv encoder: conv_local1 minus conv_factorised."""
+    return (float(evaluations["conv_local1"]["probe"])
+            - float(evaluations["conv_factorised"]["probe"]))
+
+
 @dataclass(frozen=True)
 class Design:
     """One claim's design.
 
-    claim: the claim id (``claims.CLAIMS``); grid: the runner grid; arms: the arms the statistic
+    claim: the claim id (``claims.CLAIMS``); part: which part of a claim with several (e.g.
+    "rate" and "class" for "fewer nats, more of them about the class"; empty for one part);
+    grid: the runner grid; arms: the arms the statistic
     reads; statistic: a name in :data:`STATISTICS`; description: the statistic in words;
     delta: the smallest effect that matters (claim units); unit: e.g. "accuracy";
     pilot_seeds, pilot_values: the pilot's seeds and per-seed statistic; n_final: N final seeds
@@ -87,6 +123,12 @@ class Design:
     n_final: int
     capped: bool = False
     note: str = ""
+    part: str = ""
+
+    @property
+    def key(self) -> str:
+        """The entry's key in :data:`DESIGNS`: the claim id, or ``claim/part``."""
+        return f"{self.claim}/{self.part}" if self.part else self.claim
 
     @property
     def final_seeds(self) -> tuple[int, ...]:
@@ -100,7 +142,8 @@ class Design:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-# The committed designs, one per claim judged from runner records. Chapters 2-7 add theirs when
+# The committed designs, one per claim (or part of a claim) judged from runner records, keyed by
+# Design.key. Chapters 2-7 add theirs when
 # they move onto the runner (issues 20-22); each entry is committed before its final runs.
 DESIGNS: dict[str, Design] = {}
 
@@ -132,7 +175,8 @@ def _table(designs: Mapping[str, Design] | None) -> Mapping[str, Design]:
 
 
 def get_design(claim: str, designs: Mapping[str, Design] | None = None) -> Design:
-    """The committed design of ``claim``; a clear error when there is none."""
+    """The committed design of ``claim`` (a claim id, or ``claim/part``); a clear error when
+    there is none."""
     check_str(claim, "claim")
     table = _table(designs)
     if claim not in table:
@@ -141,11 +185,17 @@ def get_design(claim: str, designs: Mapping[str, Design] | None = None) -> Desig
     return table[claim]
 
 
-def hashes_for_grid(grid: str, designs: Mapping[str, Design] | None = None) -> dict[str, str]:
-    """{claim: design hash} of every design that reads ``grid`` (stored in each record)."""
+def hashes_for_run(grid: str, arm: str, seed: int,
+                   designs: Mapping[str, Design] | None = None) -> dict[str, str]:
+    """{design key: hash} of every design this run serves: one that reads ``grid``, uses ``arm``
+    and has ``seed`` among its final seeds (stored in the run's record). Pilot runs serve none,
+    so committing a design never makes its pilot stale."""
     check_str(grid, "grid")
+    check_str(arm, "arm")
+    check_int(seed, "seed", minimum=0)
     table = _table(designs)
-    return {claim: d.hash() for claim, d in sorted(table.items()) if d.grid == grid}
+    return {key: d.hash() for key, d in sorted(table.items())
+            if d.grid == grid and arm in d.arms and seed in d.final_seeds}
 
 
 def _evaluations(grid: str, arms: Iterable[str], seeds: Iterable[int], out: str | Path | None
@@ -172,7 +222,8 @@ def pilot_effects(name: str, grid: str, arms: Iterable[str], seeds: Iterable[int
 
 def evidence(claim: str, *, out: str | Path | None = None,
              designs: Mapping[str, Design] | None = None) -> stats.Evidence:
-    """The claim's evidence from its final seeds' records, under its committed design.
+    """The claim's (or ``claim/part``'s) evidence from its final seeds' records, under its
+    committed design.
 
     Every record must carry the design's current hash and the grid's current config for its
     arm; otherwise :class:`DesignMismatch` (re-run the grid: ``python -m vaebook.experiments``).
@@ -181,6 +232,7 @@ def evidence(claim: str, *, out: str | Path | None = None,
 
     design = get_design(claim, designs)
     check_design(design)
+    claim = design.key
     grid = runner.get_grid(design.grid)
     want = design.hash()
     by_seed = _evaluations(design.grid, design.arms, design.final_seeds, out)

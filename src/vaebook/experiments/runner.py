@@ -7,11 +7,12 @@ Each run writes a **record**, ``OUT/GRID/ARM/s{seed}.json``::
 
     {"grid", "arm", "seed", "config", "key",        # what was run (key: hash of all of it)
      "evaluation": {...}, "history": {...},         # the numbers the chapters read
-     "provenance": {"command", "version", "constraints_sha256", "designs": {claim: hash},
+     "provenance": {"command", "version", "constraints_sha256", "designs": {design: hash},
                     "wall_seconds", "cpu_seconds", "threads", "device", "machine", "finished"},
      "weights": "s0.pt" or null}                    # float16 weights, only where kept
 
-A run whose record exists with the same key is skipped (resume by re-running the command);
+A run whose record exists with the same key (grid, arm, config, seed) and, for a final seed of a
+committed design, that design's current hash, is skipped (resume by re-running the command);
 records and weights are written atomically by this process (workers return their results), so
 Ctrl-C leaves no half-written file. Backends: ``local`` (worker processes with one thread each,
 or the run in this process when ``workers=1``) and ``ray`` (any Ray cluster, e.g. a GPU box:
@@ -24,6 +25,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -169,19 +171,16 @@ def _sha(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def run_key(grid: str, arm: str, config: Mapping[str, Any], seed: int,
-            designs: Mapping[str, str]) -> str:
-    """The hash that identifies a run: grid, arm, config, seed and the design hashes it serves.
-
-    A record with another key is stale (its config or a design changed) and is re-run.
-    """
-    return _sha(dict(grid=grid, arm=arm, config=config, seed=seed, designs=dict(designs)))
+def run_key(grid: str, arm: str, config: Mapping[str, Any], seed: int) -> str:
+    """The hash that identifies a run: grid, arm, config and seed (a record with another key is
+    stale: its config changed)."""
+    return _sha(dict(grid=grid, arm=arm, config=config, seed=seed))
 
 
-def _designs_for(grid: str) -> dict[str, str]:
+def _designs_for(grid: str, arm: str, seed: int) -> dict[str, str]:
     from vaebook import designs
 
-    return designs.hashes_for_grid(grid)
+    return designs.hashes_for_run(grid, arm, seed)
 
 
 def machine() -> dict[str, Any]:
@@ -210,16 +209,16 @@ def execute(grid_name: str, arm: str, seed: int, *, device: str = "cpu", threads
             ) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
     """Run one (arm, seed) of a grid here; return its record and, if kept, float16 weights.
 
-    Sets torch's thread count to ``threads`` for the run. designs: {claim: hash} to store
-    (default: the committed designs that read this grid; the runner passes the ones it planned
-    with, so a worker process records what its parent saw). Writes nothing.
+    Sets torch's thread count to ``threads`` for the run. designs: {design: hash} to store
+    (default: the committed designs this run serves as a final seed; the runner passes the ones
+    it planned with, so a worker process records what its parent saw). Writes nothing.
     """
     grid = get_grid(grid_name)
     config = grid.config(arm)
     check_int(seed, "seed", minimum=0)
     check_int(threads, "threads", minimum=1)
     torch.set_num_threads(threads)
-    designs = _designs_for(grid.name) if designs is None else dict(designs)
+    designs = _designs_for(grid.name, arm, seed) if designs is None else dict(designs)
     wall, cpu = time.perf_counter(), time.process_time()
     result = grid.run(config, seed, device)
     if not isinstance(result, RunResult):
@@ -233,7 +232,7 @@ def execute(grid_name: str, arm: str, seed: int, *, device: str = "cpu", threads
                    for k, v in result.state_dict.items()}
     record = dict(
         grid=grid.name, arm=arm, seed=int(seed), config=config,
-        key=run_key(grid.name, arm, config, seed, designs),
+        key=run_key(grid.name, arm, config, seed),
         evaluation=_plain(result.evaluation), history=_plain(result.history),
         provenance=dict(command=command, **provenance(), designs=designs,
                         wall_seconds=round(wall, 2), cpu_seconds=round(cpu, 2), threads=threads,
@@ -339,17 +338,19 @@ def load_weights(record: Mapping[str, Any], out: str | Path = RECORDS_DIR
 
 def plan(grid: Grid, arms: Iterable[str], seeds: Iterable[int], out: str | Path
          ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Split the runs into (to do, already finished with the current key)."""
-    designs = _designs_for(grid.name)
+    """Split the runs into (to do, already finished): finished means a record with the current
+    key and, where the run is a final seed of a committed design, that design's current hash."""
     todo, done = [], []
     for seed in seeds:
         for arm in arms:
             path = record_path(out, grid.name, arm, seed)
-            key = run_key(grid.name, arm, grid.config(arm), seed, designs)
+            key = run_key(grid.name, arm, grid.config(arm), seed)
             try:
-                finished = path.is_file() and read_record(path)["key"] == key
+                record = read_record(path) if path.is_file() else None
             except ValueError:
-                finished = False
+                record = None
+            finished = (record is not None and record["key"] == key and
+                        record["provenance"].get("designs", {}) == _designs_for(grid.name, arm, seed))
             (done if finished else todo).append((arm, seed))
     return todo, done
 
@@ -390,7 +391,7 @@ def run_grid(grid: str, *, arms: Iterable[str] | None = None,
         raise ValueError("device 'cuda' asked for, but torch sees no GPU on this machine")
     out = Path(out)
     todo, done = plan(g, arms, seeds, out)
-    designs = _designs_for(g.name)
+    designs = {(arm, seed): _designs_for(g.name, arm, seed) for arm, seed in todo}
     start = time.perf_counter()
     ran: list[tuple[str, int]] = []
     bar = tqdm(total=len(todo), desc=f"{g.name}", unit="run",
@@ -405,6 +406,7 @@ def run_grid(grid: str, *, arms: Iterable[str] | None = None,
                             f"{record['provenance']['wall_seconds']:.0f} s")
         bar.update(1)
 
+    previous = _stop_on_sigterm()
     try:
         if not todo:
             pass
@@ -413,12 +415,29 @@ def run_grid(grid: str, *, arms: Iterable[str] | None = None,
         elif workers == 1:
             for arm, seed in todo:
                 finish(*execute(g.name, arm, seed, device=device, threads=threads,
-                                command=command, designs=designs))
+                                command=command, designs=designs[arm, seed]))
         else:
             _run_pool(g.name, todo, device, threads, command, designs, workers, finish)
     finally:
         bar.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return dict(ran=ran, skipped=done, seconds=round(time.perf_counter() - start, 2))
+
+
+def _stop_on_sigterm():
+    """Treat SIGTERM like Ctrl-C while a grid runs (so worker processes are stopped too);
+    returns the previous handler (None when not in the main thread, where Python cannot set
+    one)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _progress(progress: bool | None) -> bool:
@@ -428,21 +447,24 @@ def _progress(progress: bool | None) -> bool:
 
 
 def _run_pool(grid: str, todo: list[tuple[str, int]], device: str, threads: int, command: str,
-              designs: dict[str, str], workers: int, finish: Callable[..., None]) -> None:
+              designs: dict[tuple[str, int], dict[str, str]], workers: int,
+              finish: Callable[..., None]) -> None:
     saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context("spawn"),
                                initializer=_worker_init, initargs=(threads,))
     try:
         pending = {pool.submit(execute, grid, arm, seed, device=device, threads=threads,
-                               command=command, designs=designs) for arm, seed in todo}
+                               command=command, designs=designs[arm, seed])
+                   for arm, seed in todo}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 finish(*future.result())
     except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in processes:
             proc.terminate()
         raise
     finally:
@@ -455,7 +477,7 @@ def _run_pool(grid: str, todo: list[tuple[str, int]], device: str, threads: int,
 
 
 def _run_ray(grid: str, todo: list[tuple[str, int]], device: str, threads: int, command: str,
-             designs: dict[str, str], address: str | None, workers: int,
+             designs: dict[tuple[str, int], dict[str, str]], address: str | None, workers: int,
              finish: Callable[..., None]) -> None:
     try:
         import ray
@@ -463,6 +485,7 @@ def _run_ray(grid: str, todo: list[tuple[str, int]], device: str, threads: int, 
         raise ImportError("the ray backend needs Ray: pip install 'vaebook[cluster]'") from None
     started = False
     if not ray.is_initialized():
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no report home from a local Ray
         if address is None:
             ray.init(num_cpus=workers * threads, include_dashboard=False, log_to_driver=False)
         else:
@@ -471,7 +494,7 @@ def _run_ray(grid: str, todo: list[tuple[str, int]], device: str, threads: int, 
     try:
         gpus = 1 if str(device).startswith("cuda") else 0
         remote = ray.remote(num_cpus=threads, num_gpus=gpus, max_retries=0)(_ray_execute)
-        pending = [remote.remote(grid, arm, seed, device, threads, command, designs)
+        pending = [remote.remote(grid, arm, seed, device, threads, command, designs[arm, seed])
                    for arm, seed in todo]
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
