@@ -415,6 +415,9 @@ cases("vaebook.seeding.derive_seed", V, "seed|purpose", neg=lambda: seeding.deri
 cases("vaebook.seeding.derive_seed", T, "seed|purpose", float=lambda: seeding.derive_seed(0.5, "p"), int=lambda: seeding.derive_seed(0, 3))
 cases("vaebook.seeding.Streams", V, "seed", neg=lambda: seeding.Streams(-2))
 cases("vaebook.seeding.Streams", T, "seed", str=lambda: seeding.Streams("0"))
+cases("vaebook.seeding.check_streams", T, "streams", int=lambda: seeding.check_streams(3), none=lambda: seeding.check_streams(None))
+cases("vaebook.train.atomic_write", T, "path|write", path=lambda: train.atomic_write(3, lambda f: None),
+      write=lambda: train.atomic_write(TMP / "x.bin", "not callable"))
 cases("vaebook.seeding.seeded", V, "seed", neg=lambda: seeding.seeded(-1, "p").__enter__())
 cases("vaebook.seeding.init_module", T, "module|streams", mod=lambda: seeding.init_module(3, seeding.Streams(0), "p"),
       streams=lambda: seeding.init_module(torch.nn.Linear(1, 1), 0, "p"))

@@ -26,7 +26,7 @@ from torch import nn
 
 from vaebook.checks import InputTypeError, check_int, check_str
 
-__all__ = ["derive_seed", "Streams", "seeded", "init_module"]
+__all__ = ["derive_seed", "Streams", "check_streams", "seeded", "init_module"]
 
 _MASK = (1 << 63) - 1  # torch.Generator.manual_seed takes a 64-bit int; keep it positive
 
@@ -78,6 +78,16 @@ class Streams:
         return f"Streams(seed={self.seed}, device={self.device})"
 
 
+def check_streams(streams: object, *, optional: bool = False) -> Streams | None:
+    """A :class:`Streams` (or None when ``optional``); a clear TypeError otherwise."""
+    if streams is None and optional:
+        return None
+    if not isinstance(streams, Streams):
+        kind = "None or a vaebook.seeding.Streams" if optional else "a vaebook.seeding.Streams"
+        raise InputTypeError(f"streams must be {kind}, got {type(streams).__name__}")
+    return streams
+
+
 @contextmanager
 def seeded(seed: int, purpose: str) -> Iterator[None]:
     """Run a block with torch's global CPU generator seeded from (seed, purpose), then restore it.
@@ -98,9 +108,7 @@ def init_module(module: nn.Module, streams: Streams, purpose: str) -> nn.Module:
     """
     if not isinstance(module, nn.Module):
         raise InputTypeError(f"module must be a torch nn.Module, got {type(module).__name__}")
-    if not isinstance(streams, Streams):
-        raise InputTypeError(f"streams must be a vaebook.seeding.Streams, got "
-                             f"{type(streams).__name__}")
+    check_streams(streams)
     with seeded(streams.seed, purpose), torch.no_grad():
         for layer in module.modules():
             reset = getattr(layer, "reset_parameters", None)

@@ -19,7 +19,7 @@ import secrets
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -39,6 +39,7 @@ from vaebook.checks import (
 from vaebook.utils import seed_everything
 
 __all__ = ["History", "LossFn", "fit", "save_checkpoint", "load_checkpoint", "read_checkpoint",
+           "atomic_write",
            "progress_enabled", "check_finite_terms", "plain_meta"]
 
 History = dict[str, list[float]]
@@ -280,12 +281,25 @@ def save_checkpoint(path: str | Path, model: nn.Module, **meta: object) -> Path:
     payload = {"state_dict": model.state_dict(), "meta": plain_meta(dict(meta))}
     if path.parent.exists() and not path.parent.is_dir():
         raise NotADirectoryError(f"cannot write {path}: {path.parent} is a file, not a folder")
+    atomic_write(path, lambda f: torch.save(payload, f))
+    return path
+
+
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write a file atomically: ``write(f)`` fills a temporary binary file beside ``path``, which
+    is flushed, fsynced and renamed onto ``path``; a half-written file is never left behind
+    (temporaries of an interrupted writer are removed). Creates the parent folder; returns
+    ``path``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path must be a str or pathlib.Path, got {describe(path)}")
+    check_callable(write, "write")
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stray_temporaries(path)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "xb") as f:
-            torch.save(payload, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -25,7 +25,7 @@ from vaebook.checks import InputTypeError
 from vaebook.experiments import local_decoders as ld
 from vaebook.experiments.runner import Grid, RunResult, register
 from vaebook.models.pixelcnn import PixelVAE
-from vaebook.seeding import Streams, init_module
+from vaebook.seeding import Streams, check_streams, init_module
 
 __all__ = ["build_pixel_vae", "train_pixel_vae", "TINY", "LOCAL_DECODERS"]
 
@@ -43,17 +43,11 @@ def _check_config(config: Any, needed: tuple[str, ...]) -> None:
         raise ValueError(f"config lacks {', '.join(missing)}")
 
 
-def _check_streams(streams: Any) -> None:
-    if not isinstance(streams, Streams):
-        raise InputTypeError(f"streams must be a vaebook.seeding.Streams, got "
-                             f"{type(streams).__name__}")
-
-
 def build_pixel_vae(config: Mapping[str, Any], streams: Streams) -> PixelVAE:
     """A PixelVAE from a grid config, its encoder and decoder each initialised from their own
     stream (on the CPU; move it afterwards)."""
     _check_config(config, ("latent_dim", "context"))
-    _check_streams(streams)
+    check_streams(streams)
     kwargs = {k: config[k] for k in _PIXEL_VAE_KEYS if k in config}
     if "encoder_channels" in kwargs:
         kwargs["encoder_channels"] = tuple(kwargs["encoder_channels"])
@@ -75,7 +69,7 @@ def train_pixel_vae(model: PixelVAE, x: torch.Tensor, config: Mapping[str, Any],
     rate-matched control of chapter 3).
     """
     _check_config(config, _TRAIN_KEYS)
-    _check_streams(streams)
+    check_streams(streams)
     step = [0]
     noise = streams.generator("noise/elbo")
     capacity = config.get("capacity")

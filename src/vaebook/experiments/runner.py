@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 
 from vaebook.checks import InputTypeError, check_int, check_str
 from vaebook.experiments import provenance
+from vaebook.train import atomic_write, progress_enabled
 
 __all__ = ["Grid", "RunResult", "GRIDS", "RECORDS_DIR", "register", "get_grid", "parse_seeds",
            "record_path", "run_key", "execute", "write_record", "read_record", "load_records",
@@ -260,25 +261,14 @@ def _plain(value: Any) -> Any:
                          f"{type(value).__name__}")
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_record(out: str | Path, record: Mapping[str, Any],
                  weights: Mapping[str, torch.Tensor] | None = None) -> Path:
     """Write a record (and its weights, first) atomically under ``out``; return its path."""
     path = record_path(out, record["grid"], record["arm"], record["seed"])
     if weights is not None:
-        _atomic_write(path.with_suffix(".pt"), lambda p: torch.save(dict(weights), p))
+        atomic_write(path.with_suffix(".pt"), lambda f: torch.save(dict(weights), f))
     text = json.dumps(record, indent=1, allow_nan=False) + "\n"
-    _atomic_write(path, lambda p: p.write_text(text))
+    atomic_write(path, lambda f: f.write(text.encode()))
     return path
 
 
@@ -395,7 +385,7 @@ def run_grid(grid: str, *, arms: Iterable[str] | None = None,
     start = time.perf_counter()
     ran: list[tuple[str, int]] = []
     bar = tqdm(total=len(todo), desc=f"{g.name}", unit="run",
-               disable=not _progress(progress) or not todo)
+               disable=not progress_enabled(progress) or not todo)
     if done:
         bar.write(f"{g.name}: {len(done)} finished records skipped")
 
@@ -438,12 +428,6 @@ def _stop_on_sigterm():
         raise KeyboardInterrupt("SIGTERM")
 
     return signal.signal(signal.SIGTERM, interrupt)
-
-
-def _progress(progress: bool | None) -> bool:
-    from vaebook.train import progress_enabled
-
-    return progress_enabled(progress)
 
 
 def _run_pool(grid: str, todo: list[tuple[str, int]], device: str, threads: int, command: str,

@@ -34,7 +34,7 @@ from vaebook.checks import (
     model_dtype,
 )
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
-from vaebook.seeding import Streams
+from vaebook.seeding import Streams, check_streams
 
 __all__ = ["M2", "MLPTrunk", "MLPDecoder", "check_labels", "one_hot"]
 
@@ -169,10 +169,7 @@ class M2(nn.Module):
         """Draw the training noise from ``streams`` (one stream per purpose, see
         :mod:`vaebook.seeding`) instead of torch's global generator, so that two arms with the
         same seed share it; None goes back to the global generator. Returns the model."""
-        if streams is not None and not isinstance(streams, Streams):
-            raise InputTypeError(f"streams must be None or a vaebook.seeding.Streams, got "
-                                 f"{type(streams).__name__}")
-        self.streams = streams
+        self.streams = check_streams(streams, optional=True)
         return self
 
     def _noise(self, purpose: str) -> torch.Generator | None:
