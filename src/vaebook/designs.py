@@ -147,6 +147,46 @@ class Design:
 # they move onto the runner (issues 20-22); each entry is committed before its final runs.
 DESIGNS: dict[str, Design] = {}
 
+_LD_NOTE = ("Our setting differs from Zhang et al. (2022): 4,000 binarised mnist5k digits with a "
+            "Bernoulli likelihood (theirs: 60,000 MNIST digits, 256-level logistic mixture); "
+            "z = 2 (theirs: 32); MLP encoder 784-400-400 without BatchNorm; our PixelCNN decoder "
+            "(32 channels, four 1x1 layers after the masked convolution; theirs 128/256 channels "
+            "and five residual blocks); 1,520 Adam steps with per-step KL annealing over the first "
+            "760 (theirs: 50 epochs, Adam 3e-4); a logistic-regression probe on the mean (theirs: "
+            "a linear SVM and an MLP).")
+_LD_PILOT = (100, 101, 102, 103, 104)
+
+
+def _commit(design: Design) -> None:
+    DESIGNS[design.key] = design
+
+
+# Chapter 3 (issue 20). Pilot: records of seeds 100-104 (factorised, local1), trained with the
+# paired runner before these entries were written; finals are seeds 0..N-1.
+_commit(Design(
+    claim="000-b", part="rate", grid="local_decoders", arms=("factorised", "local1"),
+    statistic="local_decoders/rate_saving",
+    description="rate saved by the local decoder: KL(factorised) - KL(local1), nats",
+    delta=0.5, unit="nats", pilot_seeds=_LD_PILOT,
+    pilot_values=(3.344, 2.7984, 3.3276, 2.8832, 2.7046), n_final=5,
+    note="delta: half a nat, a fifth of the 2.3 nats a digit's class is worth. " + _LD_NOTE))
+_commit(Design(
+    claim="000-b", part="class", grid="local_decoders", arms=("factorised", "local1"),
+    statistic="local_decoders/class_gain",
+    description="class information of a sampled z (nats, logistic-regression bound): "
+                "local1 minus factorised",
+    delta=0.05, unit="nats", pilot_seeds=_LD_PILOT,
+    pilot_values=(0.0552, 0.1675, 0.3456, 0.0776, 0.2285), n_final=17,
+    note="delta: 0.05 nats, about 2% of log 10 = 2.30 nats, the most a code can say about the "
+         "class. " + _LD_NOTE))
+_commit(Design(
+    claim="000-c", grid="local_decoders", arms=("factorised", "local1"),
+    statistic="local_decoders/probe_gain",
+    description="linear-probe accuracy of the mean (4,000 labels): local1 minus factorised",
+    delta=0.01, unit="accuracy", pilot_seeds=_LD_PILOT,
+    pilot_values=(0.054, 0.078, 0.112, 0.043, 0.068), n_final=6,
+    note="delta: one point of accuracy, 10 of the 1,000 test digits. " + _LD_NOTE))
+
 
 def check_design(design: Design) -> None:
     """Refuse an inconsistent design: unknown statistic, pilot seeds among the finals, or an N
