@@ -455,6 +455,8 @@ cases("vaebook.experiments.runner.run_grid", V, "arm|workers|backend|device|seed
 cases("vaebook.experiments.grids.build_pixel_vae", T, "config|streams", cfg=lambda: grids.build_pixel_vae([], seeding.Streams(0)),
       streams=lambda: grids.build_pixel_vae(runner.get_grid("tiny").config("local1"), 0))
 cases("vaebook.experiments.grids.build_pixel_vae", V, "config lacks", missing=lambda: grids.build_pixel_vae({}, seeding.Streams(0)))
+cases("vaebook.experiments.grids.load_pixel_vae", T, "record", not_record=lambda: grids.load_pixel_vae([]),
+      no_config=lambda: grids.load_pixel_vae({"seed": 0}))
 cases("vaebook.experiments.grids.train_pixel_vae", V, "config lacks", missing=lambda: grids.train_pixel_vae(None, X, {}, seeding.Streams(0)))
 cases("vaebook.claims.check", V, "claim_id|claim|statement|expect", id=lambda: claims.check("1-a", "s", EVIDENCE),
       unknown=lambda: claims.check("999-z", "s", EVIDENCE), stmt=lambda: claims.check("101-a", "", EVIDENCE),
@@ -659,6 +661,84 @@ for _label, (_argv, _flag) in _SC_BAD.items():
     cases("vaebook.experiments.selective_collapse.main", SystemExit, re.escape(_flag), **{_label: (lambda a=_argv: sc.main(a))})
 
 
+# ---- residual classes: probability vectors, integer-valued arguments, flags, log-variances ------
+PROBS_BAD = {"neg": torch.tensor([[1.5, -0.5, 0.0]] * 3), "sum": torch.full((3, 3), 0.5),
+             "nan": torch.full((3, 3), NAN)}
+# 1. a probability vector must be finite, non-negative and sum to 1
+cases("vaebook.checks.check_probs", V, "p must hold probability vectors", **{k: (lambda v=v: checks.check_probs(v, "p")) for k, v in PROBS_BAD.items()})
+cases("vaebook.checks.check_probs", T, "p", list=lambda: checks.check_probs([0.5, 0.5], "p"), int=lambda: checks.check_probs(torch.ones(2, dtype=torch.int64), "p"))
+cases("vaebook.models.m2.M2.decode", V, "y_prob must hold probability vectors", **{k: (lambda v=v: M2.decode(Z2, v)) for k, v in PROBS_BAD.items()})
+cases("vaebook.models.m2.M2.labelled_elbo", V, "y_prob must hold probability vectors", nan=lambda: M2.labelled_elbo(X, torch.full((6, 3), NAN)),
+      neg=lambda: M2.labelled_elbo(X, torch.tensor([[2.0, -1.0, 0.0]] * 6)), sum=lambda: M2.labelled_elbo(X, torch.full((6, 3), 0.3)))
+cases("vaebook.models.shot_vae.soft_cross_entropy", V, "target must hold probability vectors", **{k: (lambda v=v: shot_vae.soft_cross_entropy(Z2[:, :1].expand(3, 3), v)) for k, v in PROBS_BAD.items()})
+# 2. integer-valued arguments refuse fractional floats (and bools)
+cases("vaebook.checks.check_int", T, "n", frac=lambda: checks.check_int(2.5, "n"), np_float=lambda: checks.check_int(np.float64(2.0), "n"),
+      np_bool=lambda: checks.check_int(np.bool_(True), "n"))
+cases("vaebook.train.check_finite_terms", T, "epoch|step", epoch=lambda: train.check_finite_terms({"loss": 1.0}, 2.5),
+      step=lambda: train.check_finite_terms({"loss": 1.0}, 1, True))
+cases("vaebook.train.fit", V, "num_epochs", float=lambda: train.fit(VAE, X, num_epochs=1.5, progress=False))
+cases("vaebook.models.family.BetaVAELoss", T, "epoch", float=lambda: family.BetaVAELoss()(VAE, X, epoch=1.5))
+cases("vaebook.models.family.BetaTCVAELoss", T, "dataset_size", float=lambda: family.BetaTCVAELoss(dataset_size=2.5))
+cases("vaebook.models.family.AnnealedVAELoss", T, "num_steps", bool=lambda: family.AnnealedVAELoss(num_steps=True))
+cases("vaebook.models.family.total_correlation_mws", T, "dataset_size", float=lambda: family.total_correlation_mws(Z2, Z2, Z2, 10.0))
+cases("vaebook.models.m2.M2.loss", T, "step", float=lambda: M2.loss(X, Y, X, step=2.5))
+cases("vaebook.models.shot_vae.SHOTVAE.loss", T, "step", float=lambda: SHOT.loss(X, Y, X, step=1.5))
+cases("vaebook.models.autoencoder.Autoencoder", T, "channels", float=lambda: autoencoder.Autoencoder(channels=2.5))
+cases("vaebook.models.mlp.MLPEncoder", T, "hidden_dim", float=lambda: mlp.MLPEncoder((1, 8, 8), 2, 4.0))
+cases("vaebook.models.pixelcnn.PixelVAE", T, "encoder_hidden", float=lambda: pixelcnn.PixelVAE(encoder_hidden=2.5))
+cases("vaebook.models.pixelcnn.PixelCNNDecoder", T, "full_layers", float=lambda: pixelcnn.PixelCNNDecoder(full_layers=1.5))
+cases("vaebook.models.pixelcnn.MaskedConv2d", T, "kernel_size", float=lambda: pixelcnn.MaskedConv2d(1, 1, 3.0, "A"))
+cases("vaebook.models.pixelcnn.discretized_logistic_mixture_log_likelihood", T, "num_mixtures",
+      float=lambda: pixelcnn.discretized_logistic_mixture_log_likelihood(torch.zeros(6, 15, 8, 8), X, 5.0))
+cases("vaebook.data.dsprites.DSprites", T, "factor_sizes", float=lambda: dsprites.DSprites(size=16, factor_sizes=(3, 2.5, 2, 2, 2)),
+      bool=lambda: dsprites.DSprites(size=16, factor_sizes=(3, True, 2, 2, 2)))
+cases("vaebook.data.dsprites.DSprites.factor_index", V, "factor", bool=lambda: DS.factor_index(True))
+cases("vaebook.data.dsprites.DSprites.sample_factors", T, "n|seed", bool=lambda: DS.sample_factors(True), seed=lambda: DS.sample_factors(2, seed=True))
+cases("vaebook.data.dsprites.DSprites.render", T, "seed", float=lambda: DS.render(np.zeros((1, 5), dtype=int), seed=2.5))
+cases("vaebook.data.dsprites.DSprites.sample_fixed_factor", V, "value", bool=lambda: DS.sample_fixed_factor(2, "shape", value=True))
+cases("vaebook.data.dsprites.generate", T, "n", bool=lambda: dsprites.generate(True, size=16))
+cases("vaebook.collapse.variables.metric_on_subset", T, "min_variables", bool=lambda: collapse.metric_on_subset(np.mean, CODES, [0], min_variables=True))
+cases("vaebook.collapse.variables.metrics_by_type", T, "min_variables", float=lambda: collapse.metrics_by_type(CODES, TYPES, {"m": np.mean}, min_variables=1.5))
+cases("vaebook.collapse.variables.sampled_representation", T, "seed", float=lambda: collapse.sampled_representation(CODES, CODES, seed=1.5))
+cases("vaebook.probes.linear_probe", T, "max_iter", float=lambda: probes.linear_probe(ZP, YP, ZP, YP, max_iter=10.5))
+cases("vaebook.probes.knn_probe", T, "k", bool=lambda: probes.knn_probe(ZP, YP, ZP, YP, k=True))
+cases("vaebook.probes.few_label_curve", T, "num_labels|num_draws", scalar=lambda: probes.few_label_curve(ZP, YP, ZP, YP, num_labels=2.5),
+      draws=lambda: probes.few_label_curve(ZP, YP, ZP, YP, num_labels=(1,), num_draws=1.5))
+cases("vaebook.metrics.information.mig", T, "num_bins", float=lambda: metrics.mig(CODES, FACTORS, num_bins=5.5))
+cases("vaebook.metrics.predictive.dci", T, "n_estimators", float=lambda: metrics.dci(CODES, FACTORS, n_estimators=2.5))
+cases("vaebook.semisupervised.split_labelled", T, "num_per_class", float=lambda: semisupervised.split_labelled(Y, 1.5))
+cases("vaebook.semisupervised.iw_log_likelihood", T, "num_samples", float=lambda: semisupervised.iw_log_likelihood(M2, X, num_samples=2.5))
+cases("vaebook.semisupervised.train_semisupervised", T, "unlabelled_batch_size", float=lambda: semisupervised.train_semisupervised(M2, X, Y, X, unlabelled_batch_size=2.5))
+cases("vaebook.semisupervised.train_classifier_only", T, "num_steps", bool=lambda: semisupervised.train_classifier_only(M2, X, Y, num_steps=True))
+cases("vaebook.plots.image_grid", T, "nrow", float=lambda: plots.image_grid(X, nrow=2.5))
+cases("vaebook.widgets.latent_grid", T, "dims|steps", dims=lambda: widgets.latent_grid(VAE, dims=(0, True)), steps=lambda: widgets.latent_grid(VAE, steps=3.0))
+# 3. flags are bools: 'no' is not False
+cases("vaebook.seeding.check_streams", T, "optional", str=lambda: seeding.check_streams(None, optional="no"))
+cases("vaebook.data.dsprites.DSprites", T, "color", str=lambda: dsprites.DSprites(size=16, color="no"))
+cases("vaebook.data.dsprites.generate", T, "color", str=lambda: dsprites.generate(2, size=16, color="no"))
+cases("vaebook.data.mnist.torchvision_dataset", T, "download|binarize", download=lambda: data.torchvision_dataset("mnist", download="no"),
+      binarize=lambda: data.torchvision_dataset("mnist", binarize="yes"))
+cases("vaebook.probes.knn_probe", T, "standardize|per_example", std=lambda: probes.knn_probe(ZP, YP, ZP, YP, standardize="no"),
+      per=lambda: probes.knn_probe(ZP, YP, ZP, YP, per_example=1))
+# 4. NaN or inf into a Gaussian log-density or KL
+cases("vaebook.models.family.gaussian_log_density", V, "logvar|mu|z", nan=lambda: family.gaussian_log_density(Z2, Z2, Z2 * NAN),
+      inf=lambda: family.gaussian_log_density(Z2, Z2 + INF, Z2), z=lambda: family.gaussian_log_density(Z2 * NAN, Z2, Z2))
+cases("vaebook.losses.kl_standard_normal", V, "logvar", nan=lambda: losses.kl_standard_normal(Z2, Z2 * NAN), inf=lambda: losses.kl_standard_normal(Z2, Z2 - INF))
+# 5. a log-variance outside the dtype's finite range: a clear error, never an inf result
+cases("vaebook.losses.kl_standard_normal", V, "KL overflowed.*logvar must lie", huge=lambda: losses.kl_standard_normal(Z2, Z2 + 1e4),
+      f64=lambda: losses.kl_standard_normal(Z2.double(), Z2.double() + 1e3))
+cases("vaebook.losses.reparameterize", V, "overflowed.*logvar", huge=lambda: losses.reparameterize(Z2, Z2 + 1e4))
+cases("vaebook.losses.gaussian_log_likelihood", V, "overflowed.*std", tiny_std=lambda: losses.gaussian_log_likelihood(X, X + 0.5, 1e-30))
+cases("vaebook.models.family.gaussian_log_density", V, "overflowed.*logvar", tiny=lambda: family.gaussian_log_density(Z2 + 1, Z2, Z2 - 1e4))
+cases("vaebook.collapse.variables.sampled_representation", V, "overflowed.*logvar", huge=lambda: collapse.sampled_representation(CODES, CODES + 1e4))
+cases("vaebook.checks.check_overflow", V, "the KL overflowed.*logvar", inf=lambda: checks.check_overflow(torch.tensor([INF]), "the KL", logvar=torch.tensor([1e4])))
+cases("vaebook.checks.exp_limit", T, "dtype", int=lambda: checks.exp_limit(torch.int64), str=lambda: checks.exp_limit("float32"))
+# 6. checkpoint names from negative or fractional sizes
+cases("vaebook.experiments.local_decoders.checkpoint_path", V, "latent_dim|seed", neg_latent=lambda: ld.checkpoint_path(TMP, -1, 1, 0),
+      zero_latent=lambda: ld.checkpoint_path(TMP, 0, 1, 0), neg_seed=lambda: ld.checkpoint_path(TMP, 2, 1, -2),
+      float_latent=lambda: ld.checkpoint_path(TMP, 2.5, 1, 0), bool_seed=lambda: ld.checkpoint_path(TMP, 2, 1, True))
+
+
 # ---- the tests ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_bad_input_raises_a_clear_error(case, capsys, monkeypatch):
@@ -752,3 +832,23 @@ def test_float32_results_are_unchanged_by_the_checks():
     a = metrics.gaussian_total_correlation(CODES.astype(np.float32))
     b = metrics.gaussian_total_correlation(CODES.astype(np.float32).astype(np.float64))
     assert a == b and math.isfinite(a)
+
+
+def test_valid_inputs_still_pass_and_compute_as_before():
+    """The residual-class checks leave valid inputs and their numbers unchanged."""
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    assert torch.equal(losses.kl_standard_normal(mu, logvar), 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar))
+    z = torch.randn(4, 3, generator=g)
+    assert torch.equal(family.gaussian_log_density(z, mu, logvar),
+                       -0.5 * (math.log(2 * math.pi) + logvar + (z - mu).pow(2) * torch.exp(-logvar)))
+    assert torch.isfinite(losses.kl_standard_normal(Z2, Z2 + 88.0)).all()  # inside float32's range
+    # at z == mu a tiny variance gives a large finite density, not 0 * inf = NaN
+    assert torch.allclose(family.gaussian_log_density(Z2, Z2, Z2 - 1e4), 0.5 * (1e4 - torch.full_like(Z2, math.log(2 * math.pi))))
+    soft = torch.randn(5, 3, generator=g).softmax(1)
+    for p in (soft, soft.half(), soft.double(), torch.eye(3)):
+        checks.check_probs(p, "p")
+    assert checks.exp_limit(torch.float32) == pytest.approx(88.72, abs=0.01)
+    assert ld.checkpoint_path(TMP, np.int64(2), 1, np.int64(0)).name == "z2_local1_s0.pt"
+    assert dsprites.DSprites(size=16, factor_sizes=np.array([3, 2, 2, 2, 2]), color=np.bool_(False)).color is False
+    assert seeding.check_streams(None, optional=np.bool_(True)) is None

@@ -10,7 +10,11 @@ Rules that hold across the package:
 
 - NaN counts as out of range for every number with a documented range, and infinities are refused
   unless a function says it takes them.
-- bools are not ints or numbers here (``True`` is not a batch size).
+- bools are not ints or numbers here (``True`` is not a batch size), floats are not ints (not
+  even 2.0), and a flag is a bool (``'no'`` is not False).
+- a probability vector has finite, non-negative entries that sum to 1 (:func:`check_probs`).
+- a log-density or KL that overflows to inf (e.g. exp(logvar) for a huge logvar) is refused
+  with the range of the dtype (:func:`check_overflow`), never returned.
 - dtypes: a model takes images and codes of its own floating dtype (float32 unless the model was
   converted); any other dtype is refused with the conversion to use (``x.float()``), never
   converted silently. NumPy-facing functions (metrics, probes, statistics) take any real dtype
@@ -29,7 +33,7 @@ import torch
 __all__ = ["InputTypeError", "describe", "check_int", "check_number", "check_bool", "check_str",
            "check_choice", "check_tensor", "check_images", "check_codes", "check_array",
            "check_model", "check_callable", "check_generator", "check_int_sequence",
-           "model_dtype"]
+           "check_probs", "exp_limit", "check_overflow", "model_dtype"]
 
 
 class InputTypeError(TypeError, ValueError):
@@ -168,6 +172,53 @@ def check_tensor(x: Any, name: str, *, ndim: int | None = None,
     if finite and x.is_floating_point() and x.numel() and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite values ({describe(x)})")
     return x
+
+
+def check_probs(p: Any, name: str, *, shape: Sequence[int | None] | None = None,
+                dtype: torch.dtype | None = None) -> torch.Tensor:
+    """A float tensor of probability vectors along its last dimension (a categorical prior,
+    class probabilities, mixture weights): finite, non-negative entries that sum to 1 within
+    ``max(1e-4, 10 * eps)`` of its dtype; ``shape`` and ``dtype`` as in :func:`check_tensor`."""
+    check_tensor(p, name, shape=shape, dtype=dtype, finite=False)
+    want = (f"{name} must hold probability vectors (finite, non-negative entries summing to 1 "
+            f"along the last dimension)")
+    if p.dim() == 0:
+        raise ValueError(f"{want}, got {describe(p)}")
+    values = p.detach()
+    if not bool(torch.isfinite(values).all()):
+        raise ValueError(f"{want}; got NaN or infinite entries ({describe(p)})")
+    low = float(values.min())
+    if low < 0:
+        raise ValueError(f"{want}; got a negative entry {low:.4g}")
+    atol = max(1e-4, 10 * torch.finfo(p.dtype).eps)
+    sums = values.sum(-1, dtype=torch.promote_types(p.dtype, torch.float32))
+    if float((sums - 1).abs().max()) > atol:
+        raise ValueError(f"{want} within {atol:.2g}; got sums in [{float(sums.min()):.6g}, "
+                         f"{float(sums.max()):.6g}]")
+    return p
+
+
+def exp_limit(dtype: torch.dtype) -> float:
+    """The largest x whose exp(x) is finite in the floating ``dtype`` (about 88.7 for float32,
+    709.8 for float64): exp(logvar) and exp(-logvar) are finite for |logvar| up to it."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InputTypeError(f"dtype must be a floating torch.dtype, got {describe(dtype)}")
+    return math.log(torch.finfo(dtype).max)
+
+
+def check_overflow(result: torch.Tensor, what: str, *, logvar: torch.Tensor | None = None,
+                   hint: str = "") -> torch.Tensor:
+    """Raise ValueError when ``result``, computed from finite inputs, overflowed to infinite (or
+    NaN) values; the message gives the log-variance range of its dtype when ``logvar`` was an
+    input (see :func:`exp_limit`), or ``hint``."""
+    if bool(torch.isfinite(result).all()):
+        return result
+    if logvar is not None:
+        dtype, logvar = str(logvar.dtype).replace("torch.", ""), logvar.detach()
+        hint = (f"logvar must lie in the finite range |logvar| <= {exp_limit(logvar.dtype):.4g} "
+                f"of {dtype} (beyond it exp(logvar) or exp(-logvar) overflows), got logvar in "
+                f"[{float(logvar.min()):.4g}, {float(logvar.max()):.4g}]")
+    raise ValueError(f"{what} overflowed to infinite or NaN values" + (f": {hint}" if hint else ""))
 
 
 def model_dtype(model: torch.nn.Module) -> torch.dtype | None:

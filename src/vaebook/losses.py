@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from vaebook.checks import InputTypeError, check_generator, check_number
+from vaebook.checks import InputTypeError, check_generator, check_number, check_overflow
 
 __all__ = ["bernoulli_log_likelihood", "gaussian_log_likelihood", "kl_standard_normal",
            "reparameterize"]
@@ -60,19 +60,28 @@ def gaussian_log_likelihood(mean: torch.Tensor, x: torch.Tensor,
         raise ValueError(f"std must be positive, got {std}")
     std_t = std_t.expand_as(mean)
     ll = -0.5 * ((x - mean) / std_t) ** 2 - torch.log(std_t) - 0.5 * math.log(2 * math.pi)
-    return ll.flatten(1).sum(1)
+    return check_overflow(ll.flatten(1).sum(1), "the Gaussian log-likelihood",
+                          hint="std is too small: ((x - mean) / std)**2 overflows "
+                               + str(mean.dtype).replace("torch.", ""))
 
 
 def kl_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL( N(mu, exp(logvar)) || N(0, I) ) per dimension. mu, logvar: (B, D). Returns (B, D)."""
+    """KL( N(mu, exp(logvar)) || N(0, I) ) per dimension. mu, logvar: (B, D). Returns (B, D).
+
+    mu and logvar must be finite, and logvar at most :func:`vaebook.checks.exp_limit` of their
+    dtype (88.7 for float32) so that exp(logvar) is finite: a KL that overflows raises.
+    """
     _same_shape(mu, logvar, "mu and logvar")
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+    return check_overflow(0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar), "the KL",
+                          logvar=logvar)
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
                    generator: torch.Generator | None = None) -> torch.Tensor:
-    """z = mu + sigma * eps with eps ~ N(0, I): a sample that gradients flow through."""
+    """z = mu + sigma * eps with eps ~ N(0, I): a sample that gradients flow through.
+
+    mu, logvar: finite, of one shape; a sample that overflows (a huge logvar) raises."""
     _same_shape(mu, logvar, "mu and logvar")
     check_generator(generator)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-    return mu + torch.exp(0.5 * logvar) * eps
+    return check_overflow(mu + torch.exp(0.5 * logvar) * eps, "the sample z", logvar=logvar)

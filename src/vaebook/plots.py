@@ -27,8 +27,7 @@ __all__ = ["image_grid", "show_images", "reconstructions", "samples", "latent_sc
 def image_grid(x: torch.Tensor, nrow: int = 8, pad: int = 1) -> np.ndarray:
     """Tile images x: (B, C, H, W) in [0, 1] into one array (rows*H', cols*W', C) or (.., ..) if C=1."""
     check_images(x)
-    if not isinstance(nrow, int) or isinstance(nrow, bool) or nrow < 1:
-        raise ValueError(f"nrow must be a positive int, got {nrow!r}")
+    nrow = check_int(nrow, "nrow", minimum=1)
     check_int(pad, "pad", minimum=0)
     b, c, h, w = x.shape
     if c not in (1, 3):

@@ -95,12 +95,6 @@ def _check_split(z_train: Any, y_train: Any, z_test: Any, y_test: Any):
     return z_train, y_train, z_test, y_test
 
 
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _score(predicted: np.ndarray, y_test: np.ndarray, per_example: bool) -> float | np.ndarray:
     correct = predicted == y_test
     return correct if per_example else float(np.mean(correct))
@@ -121,11 +115,10 @@ def linear_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *,
     Returns the accuracy in [0, 1], or the (M,) correctness array.
     """
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
     check_number(C, "C", minimum=0, strict_min=True, expected="positive (and finite)")
-    standardize = _check_flag(standardize, "standardize")
-    per_example = _check_flag(per_example, "per_example")
+    standardize = check_bool(standardize, "standardize")
+    per_example = check_bool(per_example, "per_example")
     logreg = LogisticRegression(C=C, max_iter=max_iter)
     clf = make_pipeline(StandardScaler(), logreg) if standardize else logreg
     with warnings.catch_warnings():
@@ -145,12 +138,11 @@ def knn_probe(z_train: Any, y_train: Any, z_test: Any, y_test: Any, *, k: int = 
     Returns the accuracy in [0, 1], or the (M,) correctness array.
     """
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    check_int(k, "k", minimum=1)
     if k > len(z_train):
         raise ValueError(f"k={k} exceeds the {len(z_train)} training points")
-    standardize = _check_flag(standardize, "standardize")
-    per_example = _check_flag(per_example, "per_example")
+    standardize = check_bool(standardize, "standardize")
+    per_example = check_bool(per_example, "per_example")
     knn = KNeighborsClassifier(n_neighbors=int(k))
     clf = make_pipeline(StandardScaler(), knn) if standardize else knn
     clf.fit(z_train, y_train)
@@ -198,17 +190,19 @@ def few_label_curve(z_train: Any, y_train: Any, z_test: Any, y_test: Any,
     z_train, y_train, z_test, y_test = _check_split(z_train, y_train, z_test, y_test)
     if probe not in _PROBES:
         raise ValueError(f"probe must be one of {sorted(_PROBES)}, got {probe!r}")
+    if isinstance(num_labels, (str, bytes)) or not hasattr(num_labels, "__iter__"):
+        raise InputTypeError(f"num_labels must be a non-empty list of positive ints, "
+                             f"got {num_labels!r}")
     sizes = list(num_labels)
     if not sizes or any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1
                         for n in sizes):
         raise ValueError(f"num_labels must be a non-empty list of positive ints, "
                          f"got {num_labels!r}")
     n_classes = len(np.unique(y_train))
+    per_class = check_bool(per_class, "per_class")
     if not per_class and min(sizes) < 2:
         raise ValueError("with per_class=False every size must be at least 2 (two classes)")
-    if isinstance(num_draws, bool) or not isinstance(num_draws, int) or num_draws < 1:
-        raise ValueError(f"num_draws must be a positive int, got {num_draws!r}")
-    check_bool(per_class, "per_class")
+    num_draws = check_int(num_draws, "num_draws", minimum=1)
     check_int(seed, "seed", minimum=0)
     for key in probe_kwargs:
         if key in ("per_example",):

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vaebook.checks import InputTypeError, check_int, check_str
+from vaebook.checks import InputTypeError, check_bool, check_int, check_str
 
 __all__ = ["derive_seed", "Streams", "check_streams", "seeded", "init_module"]
 
@@ -79,8 +79,8 @@ class Streams:
 
 
 def check_streams(streams: object, *, optional: bool = False) -> Streams | None:
-    """A :class:`Streams` (or None when ``optional``); a clear TypeError otherwise."""
-    if streams is None and optional:
+    """A :class:`Streams` (or None when ``optional``, a bool); a clear TypeError otherwise."""
+    if check_bool(optional, "optional") and streams is None:
         return None
     if not isinstance(streams, Streams):
         kind = "None or a vaebook.seeding.Streams" if optional else "a vaebook.seeding.Streams"

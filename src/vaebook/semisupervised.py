@@ -57,8 +57,7 @@ def split_labelled(y: torch.Tensor, num_per_class: int, seed: int = 0
     """
     if not isinstance(y, torch.Tensor) or y.dtype != torch.int64 or y.dim() != 1:
         raise TypeError("y must be an int64 tensor of shape (N,)")
-    if not isinstance(num_per_class, int) or isinstance(num_per_class, bool) or num_per_class < 1:
-        raise ValueError(f"num_per_class must be a positive int, got {num_per_class!r}")
+    num_per_class = check_int(num_per_class, "num_per_class", minimum=1)
     check_int(seed, "seed", minimum=0)
     if len(y) == 0:
         raise ValueError("y is empty: there is nothing to split")
@@ -123,9 +122,8 @@ def iw_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
     _check_m2_like(model, ("infer", "decode"))
     check_images(x, dtype=model_dtype(model))
     check_int(seed, "seed", minimum=0)
-    for name, value in (("num_samples", num_samples), ("batch_size", batch_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    num_samples = check_int(num_samples, "num_samples", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -178,10 +176,9 @@ def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Ten
     check_images(x_lab, "x_lab", dtype=model_dtype(model))
     check_images(x_unl, "x_unl", shape=tuple(x_lab.shape[1:]), dtype=model_dtype(model))
     check_labels(y_lab, model.num_classes, len(x_lab))
-    for name, value in (("num_epochs", num_epochs), ("batch_size", batch_size),
-                        ("unlabelled_batch_size", unlabelled_batch_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    unlabelled_batch_size = check_int(unlabelled_batch_size, "unlabelled_batch_size", minimum=1)
     check_number(lr, "lr", minimum=0, strict_min=True, expected="positive (and finite)")
     check_int(seed, "seed", minimum=0)
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
@@ -275,9 +272,8 @@ def train_classifier_only(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Te
     _check_m2_like(model, ("classify",))
     check_images(x_lab, "x_lab", dtype=model_dtype(model))
     check_labels(y_lab, model.num_classes, len(x_lab))
-    for name, value in (("num_steps", num_steps), ("batch_size", batch_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    num_steps = check_int(num_steps, "num_steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     check_number(lr, "lr", minimum=0, strict_min=True, expected="positive (and finite)")
     check_int(seed, "seed", minimum=0)
     seed_everything(seed)

@@ -60,7 +60,11 @@ def _default_loss(model: nn.Module, xb: torch.Tensor, yb: torch.Tensor | None,
 
 def check_finite_terms(terms: Mapping[str, Any], epoch: int, step: int | None = None) -> None:
     """Raise FloatingPointError naming the epoch (1-based) and the term when a scalar loss term
-    of one training step is NaN or infinite (used by every training loop of the package)."""
+    of one training step is NaN or infinite (used by every training loop of the package).
+    epoch and step: non-negative ints."""
+    check_int(epoch, "epoch", minimum=0)
+    if step is not None:
+        check_int(step, "step", minimum=0)
     for key, value in terms.items():
         if isinstance(value, torch.Tensor):
             if value.dim() != 0:
@@ -120,9 +124,8 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, *,
     if y is not None and (not isinstance(y, torch.Tensor) or y.dim() == 0 or len(y) != len(x)):
         raise ValueError(f"y must be None or a tensor with one entry per example of x "
                          f"({len(x)}), got {describe(y)}")
-    for name, value in (("num_epochs", num_epochs), ("batch_size", batch_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    num_epochs = check_int(num_epochs, "num_epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
         raise ValueError(f"lr must be a positive number (finite), got {lr!r}")
     check_int(seed, "seed", minimum=0)

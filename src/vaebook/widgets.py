@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from vaebook.checks import check_model, check_number, check_tensor
+from vaebook.checks import check_int, check_int_sequence, check_model, check_number, check_tensor
 from vaebook.plots import show_images
 
 __all__ = ["latent_grid", "latent_explorer"]
@@ -31,10 +31,10 @@ def latent_grid(model: torch.nn.Module, z0: torch.Tensor | None = None, dims: tu
         raise ValueError(f"z0 must be a tensor of shape ({latent_dim},)")
     check_tensor(z0, "z0")
     check_number(limit, "limit", minimum=0, strict_min=True, expected="positive (and finite)")
+    check_int_sequence(dims, "dims", minimum=0)
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < latent_dim for d in dims):
         raise ValueError(f"dims must be two different indices below {latent_dim}, got {dims}")
-    if not (isinstance(steps, int) and steps >= 2) or limit <= 0:
-        raise ValueError("steps must be an int >= 2 and limit positive")
+    steps = check_int(steps, "steps", minimum=2)
     values = torch.linspace(-limit, limit, steps)
     z = z0.repeat(steps * steps, 1)
     z[:, dims[0]] = values.repeat_interleave(steps)

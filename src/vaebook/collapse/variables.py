@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vaebook.checks import InputTypeError, check_number
+from vaebook.checks import InputTypeError, check_int, check_number
 from vaebook.utils import encode
 
 __all__ = ["Representations", "VariableTypes", "GROUPS", "VARIANCE_THRESHOLD", "ACTIVE_MAX",
@@ -84,10 +84,16 @@ def sampled_representation(mu: np.ndarray | torch.Tensor, logvar: np.ndarray | t
     if mu.shape != logvar.shape:
         raise ValueError(f"mu and logvar must have the same shape, got {mu.shape} and "
                          f"{logvar.shape}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    eps = np.random.default_rng(int(seed)).standard_normal(mu.shape)
-    return mu + np.exp(0.5 * logvar) * eps
+    seed = check_int(seed, "seed", minimum=0)
+    eps = np.random.default_rng(seed).standard_normal(mu.shape)
+    with np.errstate(over="ignore"):
+        sampled = mu + np.exp(0.5 * logvar) * eps
+    if not np.isfinite(sampled).all():
+        raise ValueError(f"the sampled representation overflowed to infinite values: "
+                         f"exp(logvar / 2) is finite in float64 only for logvar <= "
+                         f"{2 * np.log(np.finfo(np.float64).max):.4g}, got max logvar "
+                         f"{logvar.max():.4g}")
+    return sampled
 
 
 def representations(model: nn.Module, x: torch.Tensor, seed: int = 0,
@@ -211,8 +217,7 @@ def metric_on_subset(metric: Callable[..., float], codes: np.ndarray | torch.Ten
     """
     if not callable(metric):
         raise InputTypeError(f"metric must be callable, got {type(metric).__name__}")
-    if not isinstance(min_variables, int) or min_variables < 1:
-        raise ValueError(f"min_variables must be a positive int, got {min_variables!r}")
+    check_int(min_variables, "min_variables", minimum=1)
     sub = restrict(codes, indices)
     if sub.shape[1] < min_variables:
         return float("nan")
@@ -229,6 +234,7 @@ def metrics_by_type(codes: np.ndarray | torch.Tensor, types: VariableTypes,
     groups with fewer than ``min_variables`` variables give NaN (a TC or a correlation needs 2).
     """
     codes = _as_codes(codes)
+    check_int(min_variables, "min_variables", minimum=1)
     if not isinstance(types, VariableTypes):
         raise InputTypeError(f"types must be a VariableTypes (from classify_variables), got "
                         f"{type(types).__name__}")

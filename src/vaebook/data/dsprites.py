@@ -33,6 +33,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from vaebook.checks import InputTypeError, check_bool, check_int, check_int_sequence
+
 __all__ = ["FACTOR_NAMES", "SHAPES", "FULL_FACTOR_SIZES", "DSprites", "generate"]
 
 FACTOR_NAMES: tuple[str, ...] = ("shape", "scale", "orientation", "posX", "posY")  # as in disentanglement_lib
@@ -68,9 +70,16 @@ _SHAPE_FNS = (_square, _ellipse, _heart)
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or isinstance(seed, (int, np.integer)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(check_int(seed, "seed", minimum=0))
+    raise InputTypeError(f"seed must be a non-negative int, None or a numpy Generator, got "
+                         f"{type(seed).__name__} {seed!r}")
+
+
+def _is_index(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 class DSprites:
@@ -85,10 +94,9 @@ class DSprites:
 
     def __init__(self, size: int = 64, factor_sizes: Sequence[int] = FULL_FACTOR_SIZES,
                  color: bool = False) -> None:
-        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 16:
-            raise ValueError(f"size must be an int >= 16, got {size!r}")
-        sizes = tuple(int(s) for s in factor_sizes)
-        if len(sizes) != len(FACTOR_NAMES) or min(sizes) < 1:
+        check_int(size, "size", minimum=16)
+        sizes = check_int_sequence(factor_sizes, "factor_sizes", minimum=1)
+        if len(sizes) != len(FACTOR_NAMES):
             raise ValueError(f"factor_sizes must be {len(FACTOR_NAMES)} positive ints for "
                              f"{FACTOR_NAMES}, got {tuple(factor_sizes)}")
         if sizes[0] > len(SHAPES):
@@ -96,7 +104,7 @@ class DSprites:
                              f"{sizes[0]}")
         self.size = int(size)
         self.factor_sizes = sizes
-        self.color = bool(color)
+        self.color = check_bool(color, "color")
         self._values = self._make_values()
 
     def __repr__(self) -> str:
@@ -130,7 +138,7 @@ class DSprites:
             if factor not in FACTOR_NAMES:
                 raise ValueError(f"unknown factor {factor!r}; expected one of {FACTOR_NAMES}")
             return FACTOR_NAMES.index(factor)
-        if isinstance(factor, (int, np.integer)) and 0 <= factor < self.num_factors:
+        if _is_index(factor) and 0 <= factor < self.num_factors:
             return int(factor)
         raise ValueError(f"factor must be a name in {FACTOR_NAMES} or an int in "
                          f"[0, {self.num_factors}), got {factor!r}")
@@ -161,8 +169,7 @@ class DSprites:
 
     def sample_factors(self, n: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:
         """n factor combinations drawn uniformly at random (with replacement), (n, 5) int64."""
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        check_int(n, "n", minimum=1)
         rng = _rng(seed)
         return np.stack([rng.integers(0, k, size=int(n)) for k in self.factor_sizes],
                         axis=1).astype(np.int64)
@@ -175,6 +182,7 @@ class DSprites:
         Returns x: (N, C, size, size) float32 in [0, 1].
         """
         f = self.check_factors(factors)
+        rng = _rng(seed)
         n = len(f)
         if n > _MAX_IMAGES:
             raise ValueError(f"refusing to render {n} images at once (limit {_MAX_IMAGES}); "
@@ -208,7 +216,7 @@ class DSprites:
         views[np.arange(n), oy, ox] = window
         x = torch.from_numpy(canvas).unsqueeze(1)
         if self.color:
-            colour = _rng(seed).uniform(0.5, 1.0, size=(n, 3, 1, 1)).astype(np.float32)
+            colour = rng.uniform(0.5, 1.0, size=(n, 3, 1, 1)).astype(np.float32)
             x = x * torch.from_numpy(colour)
         return x
 
@@ -231,7 +239,7 @@ class DSprites:
         rng = _rng(seed)
         if value is None:
             value = int(rng.integers(0, self.factor_sizes[k]))
-        elif not isinstance(value, (int, np.integer)) or not 0 <= value < self.factor_sizes[k]:
+        elif not _is_index(value) or not 0 <= value < self.factor_sizes[k]:
             raise ValueError(f"value of factor {FACTOR_NAMES[k]!r} must be an int in "
                              f"[0, {self.factor_sizes[k]}), got {value!r}")
         factors = self.sample_factors(n, rng)

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vaebook.checks import check_bool, check_int
+
 __all__ = ["mnist5k", "digits", "torchvision_dataset", "TORCHVISION_DATASETS", "SPLITS"]
 
 SPLITS = ("train", "test", "all")
@@ -29,8 +31,7 @@ def _check_split(split: str) -> None:
 
 
 def _check_seed(seed: int) -> None:
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_int(seed, "seed", minimum=0)
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +60,7 @@ def mnist5k(split: str = "train", binarize: bool = True, seed: int = 0) -> tuple
     """
     _check_split(split)
     _check_seed(seed)
-    if not isinstance(binarize, bool):
-        raise TypeError(f"binarize must be a bool, got {type(binarize).__name__}")
+    check_bool(binarize, "binarize")
     x, y = _mnist5k_arrays()
     if split != "all":
         train, test = _stratified_split(y, MNIST5K_TEST_PER_CLASS, seed)
@@ -104,6 +104,7 @@ def torchvision_dataset(name: str, split: str = "train", root: str | Path = "~/.
         raise ValueError(f"name must be one of {TORCHVISION_DATASETS}, got {name!r}")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test' for {name}, got {split!r}")
+    download, binarize = check_bool(download, "download"), check_bool(binarize, "binarize")
     import torchvision
 
     cls = {"mnist": torchvision.datasets.MNIST, "fashion_mnist": torchvision.datasets.FashionMNIST,

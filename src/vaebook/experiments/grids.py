@@ -16,6 +16,7 @@ see the same batches.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,11 +24,11 @@ import torch
 from vaebook import data, probes, train, utils
 from vaebook.checks import InputTypeError
 from vaebook.experiments import local_decoders as ld
-from vaebook.experiments.runner import Grid, RunResult, register
+from vaebook.experiments.runner import RECORDS_DIR, Grid, RunResult, load_weights, register
 from vaebook.models.pixelcnn import PixelVAE
 from vaebook.seeding import Streams, check_streams, init_module
 
-__all__ = ["build_pixel_vae", "train_pixel_vae", "TINY", "LOCAL_DECODERS"]
+__all__ = ["build_pixel_vae", "train_pixel_vae", "load_pixel_vae", "TINY", "LOCAL_DECODERS"]
 
 _PIXEL_VAE_KEYS = ("latent_dim", "context", "hidden_channels", "full_layers", "encoder",
                    "encoder_channels", "encoder_hidden")
@@ -89,6 +90,16 @@ def train_pixel_vae(model: PixelVAE, x: torch.Tensor, config: Mapping[str, Any],
     return train.fit(model, x, num_epochs=config["num_epochs"], batch_size=config["batch_size"],
                      lr=config["lr"], seed=streams.seed, loss_fn=loss_fn, progress=False,
                      order_generator=streams.generator("data/order", "cpu"))
+
+
+def load_pixel_vae(record: Mapping[str, Any], out: str | Path = RECORDS_DIR) -> PixelVAE:
+    """The trained PixelVAE of a record whose grid kept its weights, in eval mode on the CPU."""
+    if not isinstance(record, Mapping) or "config" not in record:
+        raise InputTypeError(f"record must be a runner record (a dict with a 'config'), got "
+                             f"{type(record).__name__}")
+    model = build_pixel_vae(record["config"], Streams(int(record["seed"])))
+    model.load_state_dict(load_weights(record, out))
+    return model.eval()
 
 
 def _run_pixel_vae(config: Mapping[str, Any], seed: int, device: str) -> RunResult:

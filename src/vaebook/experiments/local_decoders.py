@@ -71,7 +71,10 @@ def context_name(context: int | str) -> str:
 def checkpoint_path(out: str | Path, latent_dim: int, context: int | str, seed: int,
                     encoder: str = "conv") -> Path:
     """Where a run is saved: ``out/z{latent_dim}_{name}_s{seed}.pt`` for the conv encoder,
-    ``out/z{latent_dim}_{encoder}_{name}_s{seed}.pt`` for another encoder (e.g. 'mlp')."""
+    ``out/z{latent_dim}_{encoder}_{name}_s{seed}.pt`` for another encoder (e.g. 'mlp');
+    latent_dim a positive int, seed a non-negative int."""
+    latent_dim = check_int(latent_dim, "latent_dim", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
     tag = "" if encoder == "conv" else f"{encoder}_"
     return Path(out) / f"z{latent_dim}_{tag}{context_name(context)}_s{seed}.pt"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vaebook.checks import InputTypeError, check_number
+from vaebook.checks import InputTypeError, check_int, check_number
 
 MIN_SAMPLES = 20  # fewer points make every estimate below meaningless
 
@@ -65,9 +65,7 @@ def check_codes_factors(codes: object, factors: object, min_dims: int = 1,
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(value, name, minimum=minimum)
 
 
 def check_fraction(value: object, name: str) -> float:

@@ -20,7 +20,7 @@ from vaebook.checks import (
     model_dtype,
 )
 from vaebook.losses import bernoulli_log_likelihood, gaussian_log_likelihood
-from vaebook.models.vae import LIKELIHOODS, ConvDecoder, ConvEncoder
+from vaebook.models.vae import LIKELIHOODS, ConvDecoder, ConvEncoder, _shape_tuple
 
 __all__ = ["Autoencoder"]
 
@@ -39,6 +39,8 @@ class Autoencoder(nn.Module):
         check_choice(likelihood, "likelihood", LIKELIHOODS)
         check_number(gaussian_std, "gaussian_std", minimum=0, strict_min=True,
                      expected="positive")
+        image_shape, channels = (_shape_tuple(image_shape, "image_shape"),
+                                 _shape_tuple(channels, "channels"))
         self.config = dict(image_shape=tuple(image_shape), latent_dim=latent_dim,
                            channels=tuple(channels), hidden_dim=hidden_dim, likelihood=likelihood,
                            gaussian_std=float(gaussian_std))

@@ -33,7 +33,14 @@ from functools import partial
 
 import torch
 
-from vaebook.checks import InputTypeError, check_number, check_str, check_tensor
+from vaebook.checks import (
+    InputTypeError,
+    check_int,
+    check_number,
+    check_overflow,
+    check_str,
+    check_tensor,
+)
 from vaebook.losses import kl_standard_normal, reparameterize
 from vaebook.models.vae import VAE
 from vaebook.utils import seed_everything
@@ -60,9 +67,11 @@ def _number(name: str, value: object, *, low: float = 0.0, strict: bool = False)
     return check_number(value, name, minimum=low, strict_min=strict)
 
 
-def _elbo_terms(model: VAE, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor,
-                                                      torch.Tensor, torch.Tensor]:
-    """One-sample ELBO terms (batch means) and the batch's mu, logvar, z (each (B, D))."""
+def _elbo_terms(model: VAE, x: torch.Tensor, epoch: int = 0
+                ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One-sample ELBO terms (batch means) and the batch's mu, logvar, z (each (B, D)); ``epoch``
+    (which the objectives ignore) is checked to be a non-negative int."""
+    check_int(epoch, "epoch", minimum=0)
     if not isinstance(model, VAE):
         raise InputTypeError(f"model must be a vaebook VAE, got {type(model).__name__} (these "
                              f"objectives train vaebook.models.VAE; an Autoencoder has no KL)")
@@ -82,7 +91,7 @@ class BetaVAELoss:
 
     def __call__(self, model: VAE, x: torch.Tensor, y: torch.Tensor | None = None,
                  epoch: int = 0) -> dict[str, torch.Tensor]:
-        terms, *_ = _elbo_terms(model, x)
+        terms, *_ = _elbo_terms(model, x, epoch)
         return dict(loss=terms["rec"] + self.beta * terms["kl"], **terms)
 
     def __repr__(self) -> str:
@@ -91,15 +100,26 @@ class BetaVAELoss:
 
 def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
                          ) -> torch.Tensor:
-    """log N(z | mu, exp(logvar)) per dimension, broadcasting the three tensors."""
+    """log N(z | mu, exp(logvar)) per dimension, broadcasting the three tensors.
+
+    z, mu, logvar: finite (NaN or inf raises). A log-density that overflows (exp(-logvar) beyond
+    the dtype, see :func:`vaebook.checks.exp_limit`, with z != mu) raises; at z == mu the
+    quadratic term is 0 however small the variance.
+    """
     for name, t in (("z", z), ("mu", mu), ("logvar", logvar)):
-        check_tensor(t, name, finite=False)
+        check_tensor(t, name)
     try:
         torch.broadcast_shapes(z.shape, mu.shape, logvar.shape)
     except RuntimeError:
         raise ValueError(f"z, mu and logvar must broadcast to one shape, got {tuple(z.shape)}, "
                          f"{tuple(mu.shape)}, {tuple(logvar.shape)}") from None
-    return -0.5 * (_LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar))
+    out = -0.5 * (_LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar))
+    if not bool(torch.isfinite(out).all()):  # exp(-logvar) overflowed: 0 * inf at z == mu is 0
+        sq = (z - mu).pow(2)
+        sq = torch.where(sq == 0, sq, sq * torch.exp(-logvar))
+        out = check_overflow(-0.5 * (_LOG_2PI + logvar + sq), "the Gaussian log-density",
+                             logvar=logvar)
+    return out
 
 
 def total_correlation_mws(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
@@ -118,7 +138,8 @@ def total_correlation_mws(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tenso
         raise ValueError(f"z, mu and logvar must share one shape (M, D), got {tuple(z.shape)}, "
                          f"{tuple(mu.shape)}, {tuple(logvar.shape)}")
     m = z.shape[0]
-    if not isinstance(dataset_size, int) or isinstance(dataset_size, bool) or dataset_size < m:
+    dataset_size = check_int(dataset_size, "dataset_size", minimum=1)
+    if dataset_size < m:
         raise ValueError(f"dataset_size must be an int >= the batch size {m}, got "
                          f"{dataset_size!r}")
     log_nm = math.log(dataset_size * m)
@@ -137,13 +158,11 @@ class BetaTCVAELoss:
 
     def __init__(self, beta: float = 6.0, dataset_size: int = 10_000):
         self.beta = _number("beta", beta)
-        if not isinstance(dataset_size, int) or isinstance(dataset_size, bool) or dataset_size < 1:
-            raise ValueError(f"dataset_size must be a positive int, got {dataset_size!r}")
-        self.dataset_size = dataset_size
+        self.dataset_size = check_int(dataset_size, "dataset_size", minimum=1)
 
     def __call__(self, model: VAE, x: torch.Tensor, y: torch.Tensor | None = None,
                  epoch: int = 0) -> dict[str, torch.Tensor]:
-        terms, mu, logvar, z = _elbo_terms(model, x)
+        terms, mu, logvar, z = _elbo_terms(model, x, epoch)
         tc = total_correlation_mws(z, mu, logvar, max(self.dataset_size, len(x)))
         loss = terms["rec"] + terms["kl"] + (self.beta - 1.0) * tc
         return dict(loss=loss, tc=tc, **terms)
@@ -163,9 +182,7 @@ class AnnealedVAELoss:
     def __init__(self, c_max: float = 25.0, gamma: float = 1000.0, num_steps: int = 1000):
         self.c_max = _number("c_max", c_max)
         self.gamma = _number("gamma", gamma)
-        if not isinstance(num_steps, int) or isinstance(num_steps, bool) or num_steps < 1:
-            raise ValueError(f"num_steps must be a positive int, got {num_steps!r}")
-        self.num_steps = num_steps
+        self.num_steps = check_int(num_steps, "num_steps", minimum=1)
         self.step = 0
 
     @property
@@ -175,7 +192,7 @@ class AnnealedVAELoss:
 
     def __call__(self, model: VAE, x: torch.Tensor, y: torch.Tensor | None = None,
                  epoch: int = 0) -> dict[str, torch.Tensor]:
-        terms, *_ = _elbo_terms(model, x)
+        terms, *_ = _elbo_terms(model, x, epoch)
         capacity = torch.tensor(self.capacity, dtype=terms["kl"].dtype)
         if model.training and torch.is_grad_enabled():
             self.step += 1
@@ -229,7 +246,7 @@ class DIPVAELoss:
 
     def __call__(self, model: VAE, x: torch.Tensor, y: torch.Tensor | None = None,
                  epoch: int = 0) -> dict[str, torch.Tensor]:
-        terms, mu, logvar, _ = _elbo_terms(model, x)
+        terms, mu, logvar, _ = _elbo_terms(model, x, epoch)
         dip = dip_regularizer(mu, logvar, self.lambda_od, self.lambda_d, self.kind)
         return dict(loss=terms["rec"] + terms["kl"] + dip, dip=dip, **terms)
 

@@ -30,6 +30,7 @@ from vaebook.checks import (
     check_int,
     check_int_sequence,
     check_number,
+    check_probs,
     check_tensor,
     model_dtype,
 )
@@ -192,10 +193,11 @@ class M2(nn.Module):
         return self.infer(x)[2]
 
     def decode(self, z: torch.Tensor, y_prob: torch.Tensor) -> torch.Tensor:
-        """z: (B, D), y_prob: (B, K) one-hot (or a mixed label) -> logits (B, C, H, W)."""
+        """z: (B, D), y_prob: (B, K) one-hot (or a mixed label, rows summing to 1) -> logits
+        (B, C, H, W)."""
         dtype = model_dtype(self)
         check_tensor(z, "z", shape=(None, self.latent_dim), dtype=dtype)
-        check_tensor(y_prob, "y_prob", shape=(len(z), self.num_classes), dtype=dtype)
+        check_probs(y_prob, "y_prob", shape=(len(z), self.num_classes), dtype=dtype)
         return self.decoder(torch.cat([z, y_prob], dim=1))
 
     @torch.no_grad()
@@ -212,9 +214,7 @@ class M2(nn.Module):
         if y_prob.shape != (batch_size, self.num_classes):
             raise ValueError(f"y_prob must have shape ({batch_size}, {self.num_classes}), got "
                              f"{tuple(y_prob.shape)}")
-        if (y_prob < 0).any() or not torch.allclose(y_prob.sum(1), torch.ones_like(y_prob[:, 0]),
-                                                    atol=1e-5):
-            raise ValueError("y_prob rows must be probability vectors (non-negative, sum to 1)")
+        check_probs(y_prob, "y_prob")
 
     def labelled_elbo(self, x: torch.Tensor, y_prob: torch.Tensor,
                       generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
@@ -265,6 +265,7 @@ class M2(nn.Module):
         x_lab: (B_l, C, H, W), y_lab: (B_l,) int64, x_unl: (B_u, C, H, W); step is unused (the
         training loop passes it to every model). Returns scalars: loss, elbo_lab, elbo_unl, ce.
         """
+        check_int(step, "step", minimum=0)
         check_images(x_lab, "x_lab", shape=self.image_shape, dtype=model_dtype(self))
         check_images(x_unl, "x_unl", shape=self.image_shape, dtype=model_dtype(self))
         check_labels(y_lab, self.num_classes, len(x_lab))

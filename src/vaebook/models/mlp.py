@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from vaebook.checks import check_images, model_dtype
+from vaebook.checks import check_images, check_int, model_dtype
 
 __all__ = ["MLPEncoder"]
 
@@ -38,8 +38,7 @@ class MLPEncoder(nn.Module):
             raise ValueError(f"image_shape must be three positive ints (C, H, W), "
                              f"got {image_shape!r}")
         for name, value in (("latent_dim", latent_dim), ("hidden_dim", hidden_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(value, name, minimum=1)
         self.image_shape, self.latent_dim = image_shape, latent_dim
         self.body = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(image_shape), hidden_dim),
                                   nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU())

@@ -69,8 +69,7 @@ class MaskedConv2d(nn.Conv2d):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str):
         if mask_type not in ("A", "B"):
             raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}")
-        if (isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1
-                or kernel_size % 2 == 0):
+        if check_int(kernel_size, "kernel_size", minimum=1) % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd int, got {kernel_size!r}")
         check_int(in_channels, "in_channels", minimum=1)
         check_int(out_channels, "out_channels", minimum=1)
@@ -149,10 +148,8 @@ class PixelCNNDecoder(nn.Module):
                              f"layers in the z pathway), got {h}x{w}")
         for name, value in (("latent_dim", latent_dim), ("num_mixtures", num_mixtures),
                             ("hidden_channels", hidden_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if isinstance(full_layers, bool) or not isinstance(full_layers, int) or full_layers < 0:
-            raise ValueError(f"full_layers must be a non-negative int, got {full_layers!r}")
+            check_int(value, name, minimum=1)
+        check_int(full_layers, "full_layers", minimum=0)
         self.image_shape, self.latent_dim, self.context = image_shape, latent_dim, context
         self.likelihood, self.num_mixtures = likelihood, num_mixtures
         self.out_channels = c if likelihood == "bernoulli" else 3 * num_mixtures * c
@@ -201,8 +198,7 @@ def _check_mixture_params(params: torch.Tensor, x: torch.Tensor, num_mixtures: i
     if not isinstance(params, torch.Tensor) or not isinstance(x, torch.Tensor):
         raise InputTypeError(f"params and x must be torch tensors, got {type(params).__name__} "
                              f"and {type(x).__name__}")
-    if isinstance(num_mixtures, bool) or not isinstance(num_mixtures, int) or num_mixtures < 1:
-        raise ValueError(f"num_mixtures must be a positive int, got {num_mixtures!r}")
+    check_int(num_mixtures, "num_mixtures", minimum=1)
     if x.dim() != 4 or params.dim() != 4:
         raise ValueError(f"x and params must be (B, C, H, W) and (B, P, H, W), got "
                          f"{tuple(x.shape)} and {tuple(params.shape)}")
@@ -298,6 +294,7 @@ class PixelVAE(nn.Module):
         image_shape, encoder_channels = tuple(image_shape), tuple(encoder_channels)
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
+        check_int(encoder_hidden, "encoder_hidden", minimum=1)
         self.config = dict(image_shape=image_shape, latent_dim=latent_dim, context=context,
                            likelihood=likelihood, num_mixtures=num_mixtures,
                            hidden_channels=hidden_channels, full_layers=full_layers,

@@ -51,7 +51,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from vaebook.checks import check_bool, check_int, check_number, check_tensor
+from vaebook.checks import check_bool, check_int, check_number, check_probs, check_tensor
 from vaebook.models.m2 import M2, check_labels, one_hot
 
 __all__ = ["SHOTVAE", "ramp", "mix", "smooth_labels", "interpolation_targets",
@@ -138,12 +138,14 @@ def w2_diag_gaussians(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor
 
 
 def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """-sum_k target_k log softmax(logits)_k per example. logits, target: (B, K). Returns (B,)."""
+    """-sum_k target_k log softmax(logits)_k per example. logits: (B, K); target: (B, K) rows of
+    class probabilities (non-negative, summing to 1). Returns (B,)."""
     check_tensor(logits, "logits")
-    check_tensor(target, "target")
+    check_tensor(target, "target", finite=False)
     if logits.shape != target.shape or logits.dim() != 2:
         raise ValueError(f"logits and target must both be (B, K), got {tuple(logits.shape)} and "
                          f"{tuple(target.shape)}")
+    check_probs(target, "target")
     return -(target * F.log_softmax(logits, dim=1)).sum(1)
 
 
@@ -225,7 +227,9 @@ class SHOTVAE(M2):
 
     def loss(self, x_lab: torch.Tensor, y_lab: torch.Tensor, x_unl: torch.Tensor,
              step: int = 0) -> dict[str, torch.Tensor]:
-        """The SHOT-VAE objective for one step (``step`` drives the ramp). Scalars: loss, ..."""
+        """The SHOT-VAE objective for one step (``step``, an int >= 0, drives the ramp). Scalars:
+        loss, ..."""
+        check_int(step, "step", minimum=0)
         check_labels(y_lab, self.num_classes, len(x_lab))
         if self.smooth:
             lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device, "mix/labelled")
