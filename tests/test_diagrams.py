@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from vaebook import diagrams  # noqa: E402
+from vaebook import diagrams, stats  # noqa: E402
 from vaebook.checks import InputTypeError  # noqa: E402
 from vaebook.models.pixelcnn import visible_pixels  # noqa: E402
 
@@ -121,6 +121,25 @@ def test_receptive_fields_figure_shows_the_measured_counts():
     full = diagrams.visible_field("full")
     assert f"full PixelCNN: {int(full.sum())} pixels" in titles[-1]
     assert len(fig.axes[-1].images) == 1
+    plt.close(fig)
+
+
+def test_verdict_intervals_are_labelled_by_the_rule():
+    fig = diagrams.verdict_intervals()
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    parts = _gids(fig)
+    assert list(parts["zero-line"][0].get_xdata()) == [0, 0]
+    assert list(parts["delta-line"][0].get_xdata()) == [1, 1] and _is_dashed(parts["delta-line"][0])
+    verdicts, readings = set(), set()
+    for i, (low, high) in enumerate(diagrams.EXAMPLE_INTERVALS):
+        assert list(parts[f"interval-{i}"][0].get_xdata()) == [low, high]
+        label = parts[f"verdict-{i}"][0].get_text()
+        verdict, reading = stats.verdict(low, high, 1.0), stats.reading(low, high, 1.0)
+        assert label == (f"{verdict} ({reading})" if reading else verdict), label
+        verdicts.add(verdict)
+        readings.add(reading)
+    assert verdicts == set(stats.VERDICTS)  # every verdict and both readings are shown
+    assert {stats.NO_EFFECT, stats.OPPOSITE} <= readings
     plt.close(fig)
 
 

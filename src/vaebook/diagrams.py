@@ -1,5 +1,6 @@
 """Pictures of the models: graphical models (VAE, M2), an encoder/decoder sketch and the receptive
-fields of masked convolutions. Every figure function returns a matplotlib Figure.
+fields of masked convolutions; and, for the statistics page, intervals against 0 and delta with
+the verdicts :mod:`vaebook.stats` gives them. Every figure function returns a matplotlib Figure.
 
 The book shows these figures as SVG files in ``book/images/diagrams/``, written by
 
@@ -24,12 +25,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch, Polygon, Rectangle
 
+from vaebook import stats
 from vaebook.checks import InputTypeError, check_int
 from vaebook.models.pixelcnn import MaskedConv2d, PixelCNNDecoder
 
 __all__ = ["vae_graphical_model", "m2_graphical_model", "encoder_decoder_sketch",
-           "receptive_fields", "mask", "visible_field", "blind_spot", "DIAGRAMS", "SVG_RC",
-           "write_svgs"]
+           "receptive_fields", "mask", "visible_field", "blind_spot", "verdict_intervals",
+           "EXAMPLE_INTERVALS", "DIAGRAMS", "SVG_RC", "write_svgs"]
 
 SVG_RC = {"svg.hashsalt": "vaebook-diagrams", "svg.fonttype": "path"}  # byte-reproducible SVG
 OBSERVED = "#c8d3e6"  # fill of an observed node
@@ -365,6 +367,66 @@ def receptive_fields() -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------
+# the decision rule (statistics page)
+
+# Illustrative 95% intervals (low, high) of an effect in the claimed direction, in units of the
+# smallest effect of interest (delta = 1): one of each case the rule distinguishes.
+EXAMPLE_INTERVALS: tuple[tuple[float, float], ...] = (
+    (1.3, 2.5),    # above delta: holds
+    (0.3, 1.7),    # above 0, reaching below delta: still holds
+    (-0.5, 1.8),   # covers 0 and delta: inconclusive
+    (0.15, 0.8),   # above 0 but wholly below delta: does not hold (no effect that matters)
+    (-0.6, 0.7),   # covers 0, wholly below delta: does not hold (no effect that matters)
+    (-1.7, -0.4),  # wholly below 0: does not hold (the opposite holds)
+)
+VERDICT_COLOURS = {stats.HOLDS: GENERATIVE, stats.INCONCLUSIVE: "#777777",
+                   stats.NOT_HERE: INFERENCE}
+
+
+def verdict_intervals() -> Figure:
+    """Illustrative 95% intervals (:data:`EXAMPLE_INTERVALS`) drawn against 0 and delta, each
+    labelled with the verdict and reading that :func:`vaebook.stats.verdict` gives it.
+
+    One axes; lines ``zero-line`` and ``delta-line``; interval ``i`` is the line ``interval-i``
+    (its x data are low and high) with its label ``verdict-i``.
+    """
+    delta = 1.0
+    fig, ax = plt.subplots(figsize=(8.6, 3.7))
+    xmin, xmax = -2.0, 2.8
+    ax.axvspan(xmin, 0, color="#f6e3df", zorder=0)
+    ax.axvspan(0, delta, color="#eeeeee", zorder=0)
+    ax.axvline(0, color="black", linewidth=1.4, zorder=1, gid="zero-line")
+    ax.axvline(delta, color="black", linewidth=1.4, linestyle=(0, (4, 3)), zorder=1,
+               gid="delta-line")
+    rows = len(EXAMPLE_INTERVALS)
+    for i, (low, high) in enumerate(EXAMPLE_INTERVALS):
+        y = rows - i
+        name = stats.verdict(low, high, delta)
+        colour = VERDICT_COLOURS[name]
+        ax.plot([low, high], [y, y], color=colour, linewidth=3.2, solid_capstyle="butt", zorder=3,
+                gid=f"interval-{i}")
+        ax.plot([low, low, np.nan, high, high], [y - 0.18, y + 0.18, np.nan, y - 0.18, y + 0.18],
+                color=colour, linewidth=1.6, zorder=3)
+        ax.plot([(low + high) / 2], [y], "o", color=colour, markersize=6, zorder=4)
+        why = stats.reading(low, high, delta)
+        ax.text(1.02, y, name + (f" ({why})" if why else ""), transform=ax.get_yaxis_transform(),
+                va="center", ha="left", fontsize=10.5, color=colour, gid=f"verdict-{i}")
+    for x, text in [((xmin + 0) / 2, "other side of 0"), (delta / 2, "too small\nto matter"),
+                    ((delta + xmax) / 2, "large enough\nto matter")]:
+        ax.text(x, rows + 0.75, text, ha="center", va="center", fontsize=9.5, color="#555555")
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(0.4, rows + 1.25)
+    ax.set_yticks(range(rows, 0, -1), [chr(ord("A") + i) for i in range(rows)])
+    ax.set_xticks([-1, 0, delta, 2], ["$-\\delta$", "0", "$\\delta$", "$2\\delta$"])
+    ax.set_xlabel("effect in the claimed direction (95% interval and mean; illustrative)")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
 # SVG files for the book
 
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
@@ -372,6 +434,7 @@ DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "m2_graphical_model": m2_graphical_model,
     "encoder_decoder_sketch": encoder_decoder_sketch,
     "receptive_fields": receptive_fields,
+    "verdict_intervals": verdict_intervals,
 }
 
 
