@@ -42,6 +42,53 @@ def test_fit_with_a_custom_loss_and_labels(tiny):
     assert seen == [(32, 32, 0), (32, 32, 0), (32, 32, 1), (32, 32, 1)]
 
 
+def test_fit_takes_the_same_steps_as_a_loop_written_by_hand(tiny):
+    """Chapter 1 writes the training loop by hand and then switches to fit: from the same seed,
+    the same batches and the same sampling noise, every step's loss must agree."""
+    x, _ = tiny
+    seed, lr, batch_size, num_epochs = 3, 1e-2, 16, 2
+
+    def build():
+        torch.manual_seed(0)
+        return models.VAE(image_shape=(1, 8, 8), latent_dim=2, channels=(4,), hidden_dim=16)
+
+    def neg_elbo_by_hand(model, xb):  # the chapter's ELBO, written out
+        mu, logvar = model.encoder(xb)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        log_px_z = -torch.nn.functional.binary_cross_entropy_with_logits(
+            model.decoder(z), xb, reduction="none").sum(dim=(1, 2, 3))
+        kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(dim=1)
+        return -(log_px_z - kl).mean()
+
+    net = build()
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    torch.manual_seed(seed)
+    order = torch.Generator().manual_seed(seed)
+    by_hand = []
+    for _ in range(num_epochs):
+        for idx in torch.randperm(len(x), generator=order).split(batch_size):
+            loss = neg_elbo_by_hand(net, x[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            by_hand.append(loss.item())
+
+    by_fit = []
+
+    def loss_and_record(model, xb, yb, epoch):
+        terms = model.loss(xb)
+        by_fit.append(terms["loss"].item())
+        return terms
+
+    vae = build()
+    train.fit(vae, x, loss_fn=loss_and_record, num_epochs=num_epochs, batch_size=batch_size, lr=lr,
+              seed=seed, progress=False)
+    assert len(by_hand) == len(by_fit) == num_epochs * len(x) // batch_size
+    assert torch.allclose(torch.tensor(by_hand), torch.tensor(by_fit), rtol=1e-5, atol=0)
+    for a, b in zip(net.state_dict().values(), vae.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(num_epochs=0), ValueError, "num_epochs must be a positive int"),
     (dict(batch_size=2.5), ValueError, "batch_size must be a positive int"),
