@@ -10,7 +10,8 @@ see the same batches.
   run. It exercises the runner in the tests and in a reader's first try.
 - ``local_decoders``: chapter 3's recipe (Zhang et al.'s MLP encoder 784-400-400, z = 2, 32
   decoder channels, 1,520 steps of 100 with the KL weight annealed per step over the first
-  760), the five decoders with the MLP encoder and two with the book's conv encoder.
+  760), the five decoders with the MLP encoder, two with the book's conv encoder, and the
+  factorised/local pair at z = 4 and 8.
 """
 
 from __future__ import annotations
@@ -157,7 +158,10 @@ LOCAL_DECODERS = register(Grid(
           # the factorised decoder held at local1's pilot rate (mean KL of seeds 100-104: 3.65
           # nats) by the capacity objective: tells "fewer nats" from "better nats"
           "factorised_rate": dict(_LD_BASE, context=0, capacity=3.65, gamma=100.0),
-          "conv_factorised": dict(_LD_CONV, context=0), "conv_local1": dict(_LD_CONV, context=1)},
+          "conv_factorised": dict(_LD_CONV, context=0), "conv_local1": dict(_LD_CONV, context=1),
+          # where the effect lives: the same pair with 4 and 8 latent dimensions (description)
+          **{f"z{z}_{name}": dict(_LD_BASE, latent_dim=z, context=context)
+             for z in (4, 8) for name, context in (("factorised", 0), ("local1", 1))}},
     seeds=(0, 1, 2, 3, 4), pilot_seeds=(100, 101, 102, 103, 104),
     keep_weights={"factorised": (0, 1, 2), "local1": (0, 1, 2), "factorised_rate": (0, 1, 2),
                   "local2": (0,), "local3": (0,), "full": (0,)}))
