@@ -124,7 +124,8 @@ lint: setup
 clean:
 	rm -rf _build
 
-# Regenerate the claims ledger and execution-times pages from the committed notebooks.
+# Regenerate the claims ledger, the intro's table of verdicts and the execution-times pages from
+# the committed notebooks.
 ledger: setup
-	$(BIN)/python -m vaebook.claims book/claims_ledger.md notebooks/*.ipynb
+	$(BIN)/python -m vaebook.claims --intro book/intro.md book/claims_ledger.md notebooks/*.ipynb
 	$(BIN)/python tests/notebook_times.py --page notebooks/*.ipynb

@@ -466,6 +466,8 @@ cases("vaebook.claims.parse_notebook", FileNotFoundError, "missing", missing=lam
 cases("vaebook.claims.parse_notebook", V, "Expecting|JSON|value", text=lambda: claims.parse_notebook(FILES["text"]))
 cases("vaebook.claims.ledger_markdown", FileNotFoundError, "missing", missing=lambda: claims.ledger_markdown([TMP / "missing.ipynb"]))
 cases("vaebook.claims.update_ledger_page", V, "markers", nomarkers=lambda: claims.update_ledger_page(FILES["text"], []))
+cases("vaebook.claims.verdicts_markdown", FileNotFoundError, "missing", missing=lambda: claims.verdicts_markdown([TMP / "missing.ipynb"]))
+cases("vaebook.claims.update_intro_page", V, "markers", nomarkers=lambda: claims.update_intro_page(FILES["text"], []))
 
 # ---- plots and widgets --------------------------------------------------------------------------
 cases("vaebook.plots.image_grid", V, "channels|nrow|pad", ch=lambda: plots.image_grid(torch.zeros(2, 2, 4, 4)),

@@ -1,5 +1,6 @@
 """The book builds from the committed notebooks with warnings as errors (as `make book` does)."""
 
+import html
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,81 @@ def test_book_builds_without_warnings(built_book):
 
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+# Chapters whose every utils.glue call sits in a cell tagged remove-cell (chapters 3 to 5 keep a few
+# inside cells that also draw or print: their sources were left as executed).
+GLUE_FREE_PAGES = ["01_vanilla_vae", "02_good_representations", "06_disentanglement_metrics",
+                   "07_selective_posterior_collapse"]
+
+
+def code_cells(notebook: Path) -> list[dict]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [c for c in cells if c["cell_type"] == "code"]
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def page_text(page: Path) -> str:
+    """A built page's text as a reader sees it: tags stripped (code is split into highlighting
+    spans), entities unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", GLUE_FREE_PAGES)
+def test_glue_cells_are_not_on_the_page(built_book, stem):
+    text = page_text(built_book / "notebooks" / f"{stem}.html")
+    assert "utils.glue(" not in text, f"{stem}.html shows glue code: tag its cell remove-cell"
+    assert "What you will see." in text
+
+
+@pytest.mark.slow
+def test_removed_cells_are_absent_and_their_glued_values_present(built_book):
+    for notebook in CHAPTERS:
+        text = page_text(built_book / "notebooks" / f"{notebook.stem}.html")
+        assert "What you will see." in text, notebook.stem
+        for cell in code_cells(notebook):
+            if "remove-cell" in tags(cell):
+                lines = [line.strip() for line in "".join(cell["source"]).splitlines()]
+                glue_lines = [line for line in lines if line.startswith("utils.glue(")]
+                assert not any(line in text for line in glue_lines), (notebook.stem, glue_lines)
+        assert "{glue:text}" not in text, f"{notebook.stem}: an unresolved glue reference"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_opens_with_what_you_will_see(notebook):
+    first = markdown_cells(notebook)[0]
+    assert "**What you will see.**" in first, f"{notebook.name}: no 'What you will see' paragraph"
+    paragraph = first.split("**What you will see.**", 1)[1].split("\n\n", 1)[0]
+    verdicts = ("holds", "does not hold at this scale", "inconclusive", "no claim")
+    assert any(v in paragraph for v in verdicts), f"{notebook.name}: the paragraph states no verdict"
+    for claim_id in re.findall(r"\b\d{3}-[a-z]\b", paragraph):
+        verdict = _committed_verdicts(notebook).get(claim_id)
+        assert verdict, f"{notebook.name} names {claim_id}, which it does not judge"
+
+
+def _committed_verdicts(notebook: Path) -> dict[str, str]:
+    from vaebook import claims
+
+    return {r.claim_id: r.verdict for r in claims.parse_notebook(notebook)}
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_plumbing_cells_are_tagged_and_verdicts_stay_visible(notebook):
+    for cell in code_cells(notebook):
+        source, cell_tags = "".join(cell["source"]), tags(cell)
+        outputs = cell.get("outputs", [])
+        shown = [o for o in outputs if o["output_type"] in ("stream", "error")
+                 or set(o.get("data", {})) - {"text/plain", "application/papermill.record/text/plain"}]
+        if "claims.check(" in source or "NBVAL_CHECK_OUTPUT" in source:
+            assert not {"remove-cell", "remove-output", "hide-output"} & set(cell_tags), \
+                f"{notebook.name}: a verdict cell is hidden"
+        if "remove-cell" in cell_tags:
+            assert not shown, f"{notebook.name}: a removed cell prints or draws: {source[:80]!r}"
+        if "utils.glue(" in source and not shown:  # glue plumbing that shows the reader nothing
+            assert {"remove-cell", "hide-input"} & set(cell_tags), \
+                f"{notebook.name}: a glue cell that shows nothing is on the page: {source[:80]!r}"
 
 
 def markdown_cells(notebook: Path) -> list[str]:

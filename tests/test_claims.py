@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,44 @@ def test_committed_ledger_page_is_up_to_date():
     table = text.split(claims.LEDGER_BEGIN, 1)[1].split(claims.LEDGER_END, 1)[0]
     expected = claims.ledger_markdown(sorted((root / "notebooks").glob("*.ipynb")))
     assert table.strip() == expected.strip(), "run `make ledger` and commit book/claims_ledger.md"
+
+
+def test_the_intro_table_of_verdicts_is_built_from_the_ledger_rows(tmp_path, capsys):
+    path = _notebook(tmp_path, capsys)
+    table = claims.verdicts_markdown([path])
+    rows = table.splitlines()
+    assert rows[0] == "| claim | chapter | the claim, paraphrased | verdict here |"
+    assert len(rows) == 2 + len(claims.CLAIMS)
+    assert ("| [003-a](#claim-003-a) | [7](../notebooks/07_x.ipynb) | mean representations are more "
+            "correlated than sampled ones | **holds** |") in rows
+    assert "| [003-b](#claim-003-b) | 7 | " in table
+    assert table.count("not yet checked") == len(claims.CLAIMS) - 1
+    assert "| [101-a](#claim-101-a) | 1 | *(the book's own check)* a VAE trained without labels" in table
+    intro = tmp_path / "intro.md"
+    intro.write_text(f"# Intro\n{claims.VERDICTS_BEGIN}\nSTALE ROW\n{claims.VERDICTS_END}\nafter\n")
+    assert claims.update_intro_page(intro, [path])
+    assert not claims.update_intro_page(intro, [path])
+    text = intro.read_text()
+    assert text.endswith(f"{claims.VERDICTS_END}\nafter\n") and "STALE ROW" not in text
+    assert table in text
+    with pytest.raises(ValueError, match="markers"):
+        claims.update_intro_page(path, [])
+
+
+def test_committed_intro_table_of_verdicts_is_up_to_date():
+    root = Path(__file__).parent.parent
+    text = (root / "book" / "intro.md").read_text(encoding="utf-8")
+    block = text.split(claims.VERDICTS_BEGIN, 1)[1].split(claims.VERDICTS_END, 1)[0]
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    assert block.strip() == claims.verdicts_markdown(notebooks).strip(), \
+        "run `make ledger` and commit book/intro.md"
+    # every claim links to its entry on the ledger page and shows the ledger table's verdict
+    ledger = (root / "book" / "claims_ledger.md").read_text(encoding="utf-8")
+    for cid in claims.CLAIMS:
+        assert f"(claim-{cid})=" in ledger, f"the ledger has no target for {cid}"
+        verdict = re.search(rf"^\| \[{cid}\]\(#claim-{cid}\) \|[^|]*\| ([^|]*) \|", ledger, re.M)
+        row = next(line for line in block.splitlines() if line.startswith(f"| [{cid}](#claim-{cid}) |"))
+        assert row.endswith(f"| {verdict.group(1)} |"), (cid, row, verdict.group(1))
 
 
 def test_a_unit_with_a_pipe_does_not_break_the_ledger_table(tmp_path, capsys):

@@ -23,7 +23,8 @@ student mode (environment variable ``VAEBOOK_CLAIMS=report``) it prints what cha
 on, so an exercise that changes a setting shows its consequence instead of stopping.
 
 The claims ledger page (``book/claims_ledger.md``) is built from the committed notebooks'
-outputs by :func:`update_ledger_page` (``make ledger``); a test keeps it up to date.
+outputs by :func:`update_ledger_page` (``make ledger``), and so is the table of verdicts on the
+book's intro page (:func:`update_intro_page`); tests keep both up to date.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from pathlib import Path
 from .stats import HOLDS, INCONCLUSIVE, NO_EFFECT, NOT_HERE, OPPOSITE, VERDICTS, Evidence, seeds_needed
 
 __all__ = ["CLAIMS", "ClaimError", "ClaimResult", "check", "results", "parse_notebook", "ledger_markdown",
-           "update_ledger_page", "mode", "HOLDS", "NOT_HERE", "INCONCLUSIVE"]
+           "update_ledger_page", "verdicts_markdown", "update_intro_page", "mode", "HOLDS", "NOT_HERE",
+           "INCONCLUSIVE"]
 
 CLAIM_ID = re.compile(r"^\d{3}-[a-z]$")
 _LINE = re.compile(r"^claim (\d{3}-[a-z]): (holds|does not hold at this scale|inconclusive)"
@@ -138,6 +140,8 @@ CLAIMS: dict[str, Claim] = {
 }
 LEDGER_BEGIN = "<!-- ledger:begin -->"
 LEDGER_END = "<!-- ledger:end -->"
+VERDICTS_BEGIN = "<!-- verdicts:start -->"
+VERDICTS_END = "<!-- verdicts:end -->"
 
 
 def _fmt(value: float) -> str:
@@ -253,15 +257,21 @@ def _number(value: float) -> str:
     return f"{value:+.3g}"
 
 
+def _ledger_rows(notebooks: Iterable[str | Path]) -> dict[str, tuple[str, ClaimResult]]:
+    """claim id -> (notebook stem, result) for every claim the notebooks' outputs judge."""
+    rows: dict[str, tuple[str, ClaimResult]] = {}
+    for nb in sorted(Path(p) for p in notebooks):
+        for r in parse_notebook(nb):
+            rows[r.claim_id] = (nb.stem, r)
+    return rows
+
+
 def ledger_markdown(notebooks: Iterable[str | Path]) -> str:
     """The claims ledger: a compact table of verdicts, then one entry per claim with its evidence.
 
     notebooks: the committed chapter notebooks (their outputs are read, nothing is run).
     """
-    rows: dict[str, tuple[str, ClaimResult]] = {}
-    for nb in sorted(Path(p) for p in notebooks):
-        for r in parse_notebook(nb):
-            rows[r.claim_id] = (nb.stem, r)
+    rows = _ledger_rows(notebooks)
     table = ["| claim | chapter | verdict here | effect [95% CI] | evidence |",
              "|:---|:---:|:---|:---|:---|"]
     details = []
@@ -289,15 +299,41 @@ def ledger_markdown(notebooks: Iterable[str | Path]) -> str:
     return "\n".join(table) + "\n\n" + "\n".join(details)
 
 
-def update_ledger_page(page: str | Path, notebooks: Iterable[str | Path]) -> bool:
-    """Rewrite the text between the ledger markers of ``page``; return whether it changed."""
+def _claim_summary(text: str) -> str:
+    """A claim's text for the intro's table: the book's own checks marked in a few words."""
+    own = re.match(r"^\(the book's own check(?:, [^)]*)?\) ", text)
+    return "*(the book's own check)* " + text[own.end():] if own else text
+
+
+def verdicts_markdown(notebooks: Iterable[str | Path], ledger: str = "claims_ledger.md") -> str:
+    """The intro page's one-screen table: every claim of the ledger, its chapter and our verdict.
+
+    Built from the same rows as the ledger's table (:func:`ledger_markdown`), so the two cannot
+    disagree; each claim links to its ledger entry (the ``(claim-XXX-x)=`` targets there), each
+    verdict to the ledger page.
+    """
+    rows = _ledger_rows(notebooks)
+    table = ["| claim | chapter | the claim, paraphrased | verdict here |", "|:---|:---:|:---|:---|"]
+    for cid, claim in CLAIMS.items():
+        if cid in rows:
+            stem, r = rows[cid]
+            chapter = f"[{claim.chapter}](../notebooks/{stem}.ipynb)"
+            verdict = f"**{r.verdict_text}**"
+        else:
+            chapter, verdict = str(claim.chapter), "not yet checked"
+        table.append(f"| [{cid}](#claim-{cid}) | {chapter} | {_claim_summary(claim.text)} | {verdict} |")
+    return "\n".join(table) + "\n"
+
+
+def _rewrite_block(page: str | Path, begin: str, end: str, body: str) -> bool:
+    """Replace the text between ``begin`` and ``end`` in ``page`` with ``body``; return whether it changed."""
     page = Path(page)
     text = page.read_text(encoding="utf-8")
-    if LEDGER_BEGIN not in text or LEDGER_END not in text:
-        raise ValueError(f"{page} has no {LEDGER_BEGIN} ... {LEDGER_END} markers")
-    head, rest = text.split(LEDGER_BEGIN, 1)
-    _, tail = rest.split(LEDGER_END, 1)
-    new = f"{head}{LEDGER_BEGIN}\n{ledger_markdown(notebooks)}{LEDGER_END}{tail}"
+    if begin not in text or end not in text:
+        raise ValueError(f"{page} has no {begin} ... {end} markers")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{begin}\n{body}{end}{tail}"
     if new != text:
         tmp = page.with_suffix(page.suffix + ".tmp")
         tmp.write_text(new, encoding="utf-8")
@@ -305,8 +341,28 @@ def update_ledger_page(page: str | Path, notebooks: Iterable[str | Path]) -> boo
     return new != text
 
 
-if __name__ == "__main__":  # python -m vaebook.claims book/claims_ledger.md notebooks/*.ipynb
-    import sys
+def update_ledger_page(page: str | Path, notebooks: Iterable[str | Path]) -> bool:
+    """Rewrite the text between the ledger markers of ``page``; return whether it changed."""
+    return _rewrite_block(page, LEDGER_BEGIN, LEDGER_END, ledger_markdown(notebooks))
 
-    changed = update_ledger_page(sys.argv[1], sys.argv[2:])
-    print(f"{sys.argv[1]}: {'updated' if changed else 'up to date'}")
+
+def update_intro_page(page: str | Path, notebooks: Iterable[str | Path]) -> bool:
+    """Rewrite the table of verdicts between the verdicts markers of ``page`` (the intro)."""
+    return _rewrite_block(page, VERDICTS_BEGIN, VERDICTS_END, verdicts_markdown(notebooks))
+
+
+# python -m vaebook.claims [--intro book/intro.md] book/claims_ledger.md notebooks/*.ipynb
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Rewrite the claims ledger (and the intro's "
+                                     "table of verdicts) from the committed notebooks' outputs.")
+    parser.add_argument("--intro", help="also rewrite the verdicts block of this page")
+    parser.add_argument("ledger")
+    parser.add_argument("notebooks", nargs="+")
+    args = parser.parse_args()
+    changed = update_ledger_page(args.ledger, args.notebooks)
+    print(f"{args.ledger}: {'updated' if changed else 'up to date'}")
+    if args.intro:
+        changed = update_intro_page(args.intro, args.notebooks)
+        print(f"{args.intro}: {'updated' if changed else 'up to date'}")
