@@ -40,6 +40,7 @@ from vaebook.data import dsprites, mnist
 from vaebook.experiments import grids, runner
 from vaebook.experiments import local_decoders as ld
 from vaebook.experiments import selective_collapse as sc
+from vaebook.experiments import semi_supervised as ss
 from vaebook.metrics import _checks as mchecks
 from vaebook.models import autoencoder, family, m2, mlp, pixelcnn, shot_vae, vae, wrn
 
@@ -50,7 +51,7 @@ MODULES = [checks, utils, train, importlib.import_module("vaebook.losses"), prob
            importlib.import_module("vaebook.metrics.intervention"),
            importlib.import_module("vaebook.metrics.predictive"), vae, autoencoder, mlp, family,
            m2, shot_vae, wrn, pixelcnn, importlib.import_module("vaebook.experiments"), ld, sc,
-           seeding, designs, runner, grids]
+           seeding, designs, runner, grids, ss]
 losses = MODULES[3]
 
 # Public callables that take no input worth checking, or are plain records / protocols / errors.
@@ -502,6 +503,23 @@ cases("vaebook.semisupervised.evaluate", V, "y|batch_size", range=lambda: semisu
       batch=lambda: semisupervised.evaluate(M2, X, Y, batch_size=0))
 cases("vaebook.semisupervised.evaluate", T, "x", f64=lambda: semisupervised.evaluate(M2, X.double(), Y))
 cases("vaebook.semisupervised.iw_log_likelihood", T, "model", vae=lambda: semisupervised.iw_log_likelihood(VAE, X))
+cases("vaebook.semisupervised.iw_class_log_likelihood", T, "model", vae=lambda: semisupervised.iw_class_log_likelihood(VAE, X))
+cases("vaebook.semisupervised.iw_class_log_likelihood", V, "num_samples|seed", zero=lambda: semisupervised.iw_class_log_likelihood(M2, X, num_samples=0),
+      seed=lambda: semisupervised.iw_class_log_likelihood(M2, X, seed=-1))
+cases("vaebook.semisupervised.margin_parts", T, "model|x", vae=lambda: semisupervised.margin_parts(VAE, X),
+      f64=lambda: semisupervised.margin_parts(M2, X.double()))
+cases("vaebook.semisupervised.margin_parts", V, "num_elbo_samples", zero=lambda: semisupervised.margin_parts(M2, X, num_elbo_samples=0))
+cases("vaebook.experiments.semi_supervised.build_model", T, "config|seed", cfg=lambda: ss.build_model([], 0),
+      seed=lambda: ss.build_model(dict(model="m2", num_epochs=1), 0.5))
+cases("vaebook.experiments.semi_supervised.build_model", V, "config|seed", kind=lambda: ss.build_model(dict(model="m3", num_epochs=1), 0),
+      epochs=lambda: ss.build_model(dict(model="m2"), 0), seed=lambda: ss.build_model(dict(model="m2", num_epochs=1), -1))
+cases("vaebook.experiments.semi_supervised.run", T, "config", cfg=lambda: ss.run([], 0))
+cases("vaebook.experiments.semi_supervised.run", V, "config|seed", kind=lambda: ss.run(dict(model="vae", num_epochs=1), 0),
+      seed=lambda: ss.run(dict(model="m2", num_epochs=1), -3))
+cases("vaebook.experiments.semi_supervised.curve", T, "history", lst=lambda: ss.curve([]))
+cases("vaebook.experiments.semi_supervised.curve", V, "history lacks", missing=lambda: ss.curve({"step": [1]}))
+cases("vaebook.experiments.semi_supervised.load_model", T, "record", not_record=lambda: ss.load_model([]),
+      no_config=lambda: ss.load_model({"seed": 0}))
 cases("vaebook.semisupervised.iw_log_likelihood", V, "num_samples|seed", zero=lambda: semisupervised.iw_log_likelihood(M2, X, num_samples=0),
       seed=lambda: semisupervised.iw_log_likelihood(M2, X, seed=-1))
 cases("vaebook.semisupervised.train_semisupervised", T, "model", vae=lambda: semisupervised.train_semisupervised(VAE, X, Y, X))

@@ -166,3 +166,21 @@ def test_iw_log_likelihood_bad_input():
         iw_log_likelihood(m, x, num_samples=0)
     with pytest.raises(TypeError, match="M2-like"):
         iw_log_likelihood(torch.nn.Linear(2, 2), x)
+
+
+def test_margin_parts_add_up_and_match_the_iw_bound():
+    from vaebook.semisupervised import iw_class_log_likelihood, margin_parts
+
+    model, (x, _) = _model(), _data(12)
+    per_class = iw_class_log_likelihood(model, x, num_samples=30, seed=2)
+    assert per_class.shape == (12, 4)
+    summed = torch.logsumexp(per_class, 1) - math.log(4)
+    torch.testing.assert_close(summed, iw_log_likelihood(model, x, num_samples=30, seed=2))
+    parts = margin_parts(model, x, num_samples=30, seed=2)
+    assert parts["y_part"] >= 0                                # a KL divergence
+    assert parts["margin"] == pytest.approx(parts["y_part"] + parts["z_part"], abs=1e-4)
+    assert parts["margin"] == pytest.approx(parts["log_px"] - parts["elbo"], abs=1e-4)
+    with pytest.raises(ValueError):
+        margin_parts(model, x, num_elbo_samples=0)
+    with pytest.raises(TypeError):
+        iw_class_log_likelihood(torch.nn.Linear(2, 2), x)

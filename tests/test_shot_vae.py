@@ -177,3 +177,27 @@ def test_full_cifar_path_trains_on_a_tiny_fake_dataset():
     assert all(math.isfinite(v) for v in hist["loss"] + hist["elbo"])
     assert opt.param_groups[0]["lr"] == pytest.approx(0.001)
     assert 0 <= evaluate(model, x, y)["accuracy"] <= 1
+
+
+def test_epsilon_smoothing_moves_the_target_towards_uniform():
+    model, (x, y) = _model(smoothing="epsilon", label_smoothing=0.0, interpolate=False), _data()
+    torch.manual_seed(3)
+    hard = model.epsilon_smooth_loss(x, y)
+    torch.manual_seed(3)
+    m2 = model.smooth_elbo_loss(x, y, 1.0, torch.arange(6))
+    torch.testing.assert_close(hard["loss"], m2["loss"])  # eps = 0 is M2's labelled objective
+    model.label_smoothing = 0.2
+    torch.manual_seed(3)
+    soft = model.epsilon_smooth_loss(x, y)
+    logits = model.classify(x)
+    p_hat = 0.8 * one_hot(y, 4) + 0.05
+    torch.testing.assert_close(soft["ce"], soft_cross_entropy(logits, p_hat).mean())
+    torch.manual_seed(5)
+    assert torch.isfinite(model.loss(x, y, x)["loss"])
+
+
+def test_smoothing_option_bad_input():
+    with pytest.raises(ValueError, match="smoothing must be one of"):
+        _model(smoothing="uniform")
+    with pytest.raises(ValueError):
+        _model(label_smoothing=1.5)

@@ -97,6 +97,77 @@ def _conv_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
             - float(evaluations["conv_factorised"]["probe"]))
 
 
+# ---- chapters 4 and 5 (grid semi_supervised): accuracies on 1,000 test digits, 100 labels -----
+@statistic("semi_supervised/matched_elbo_gap")
+def _matched_elbo_gap(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """At equal held-out ELBO, M2's accuracy (alpha = 100) minus the pure-ELBO M2's (alpha = 0).
+
+    The level is the lower of the two runs' best ELBOs (both curves reach it); each run's
+    accuracy there is read where its curve first reaches the level, linearly interpolated in
+    ELBO between the two evaluations around it.
+    """
+    curves = [evaluations[arm]["curve"] for arm in ("m2", "m2_alpha0")]
+    level = min(max(c["elbo"]) for c in curves)
+    accuracy = []
+    for c in curves:
+        i = next(i for i, e in enumerate(c["elbo"]) if e >= level)
+        if i == 0:
+            accuracy.append(float(c["accuracy"][0]))
+            continue
+        e0, e1 = c["elbo"][i - 1], c["elbo"][i]
+        t = (level - e0) / (e1 - e0)
+        accuracy.append(float(c["accuracy"][i - 1] + t * (c["accuracy"][i] - c["accuracy"][i - 1])))
+    return accuracy[0] - accuracy[1]
+
+
+@statistic("semi_supervised/alpha_gain")
+def _alpha_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Final accuracy of M2 with the classification term (alpha = 100) minus without it."""
+    return float(evaluations["m2"]["accuracy"]) - float(evaluations["m2_alpha0"]["accuracy"])
+
+
+@statistic("semi_supervised/elbo_only_no_gain")
+def _elbo_only_no_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """0.01 minus the accuracy the ELBO-only branch gains from its branch point to its end:
+    positive when training on the ELBO alone adds less than one point of accuracy."""
+    run = evaluations["m2_branch"]
+    gain = float(run["branch_elbo_only"]["accuracy"][-1]) - float(run["branch_point"]["accuracy"])
+    return 0.01 - gain
+
+
+@statistic("semi_supervised/smooth_gain")
+def _smooth_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Final accuracy of the smooth-ELBO (mixup smoothing, no interpolation) minus M2's."""
+    return float(evaluations["smooth_mixup"]["accuracy"]) - float(evaluations["m2"]["accuracy"])
+
+
+@statistic("semi_supervised/interpolation_gain")
+def _interpolation_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Final accuracy of SHOT-VAE minus the smooth-ELBO model's (optimal interpolation added)."""
+    return (float(evaluations["shot_vae"]["accuracy"])
+            - float(evaluations["smooth_mixup"]["accuracy"]))
+
+
+@statistic("semi_supervised/y_margin_saving")
+def _y_margin_saving(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """The y part of the ELBO's margin, KL(q(y|x) || p(y|x)) (nats): smooth-ELBO minus SHOT-VAE."""
+    return (float(evaluations["smooth_mixup"]["margin"]["y_part"])
+            - float(evaluations["shot_vae"]["margin"]["y_part"]))
+
+
+@statistic("semi_supervised/z_margin_saving")
+def _z_margin_saving(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """The z part of the ELBO's margin (nats): smooth-ELBO minus SHOT-VAE."""
+    return (float(evaluations["smooth_mixup"]["margin"]["z_part"])
+            - float(evaluations["shot_vae"]["margin"]["z_part"]))
+
+
+@statistic("semi_supervised/shot_vs_m2")
+def _shot_vs_m2(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Final accuracy of SHOT-VAE minus M2's (the paper's headline comparison)."""
+    return float(evaluations["shot_vae"]["accuracy"]) - float(evaluations["m2"]["accuracy"])
+
+
 @dataclass(frozen=True)
 class Design:
     """One claim's design.
@@ -208,6 +279,94 @@ _commit(Design(
          "large: even 30 seeds may not reach the rule's precision target (capped). The final "
          "runs (60, about four hours on one core) are not made yet. delta as for 000-c. "
          + _LD_NOTE.replace("MLP encoder 784-400-400 without BatchNorm", "the book's conv encoder")))
+
+
+_SS_NOTE = ("Our setting differs from Feng et al. (2021): 4,000 binarised mnist5k digits with 100 "
+            "labels (theirs: CIFAR-10 with 4,000 and CIFAR-100 with 10,000 labels); an MLP trunk "
+            "256-256, a 128-128 decoder and z = 16 (theirs: WRN-28-2, z = 128, five transposed "
+            "convolutions); 20 epochs of 78 Adam steps at 1e-3 (theirs: 600 epochs of SGD); y "
+            "summed out exactly (theirs: Gumbel-softmax); the ELBO with weight 1 against alpha = "
+            "100 on the classification terms (theirs: ELBO terms weighted about 1e-3 in capacity "
+            "form); accuracy of argmax q(y|x) on 1,000 test digits after the last epoch, with no "
+            "model selection.")
+_SS_PILOT = (100, 101, 102, 103, 104)
+
+# Chapters 4 and 5 (issue 21). Pilot: records of seeds 100-104 of every arm of the grid
+# semi_supervised, trained with the paired runner before these entries were written; finals are
+# seeds 0..N-1 (the arms every table shares are also trained on 0-9).
+_commit(Design(
+    claim="002-a", grid="semi_supervised", arms=("m2", "m2_alpha0"),
+    statistic="semi_supervised/matched_elbo_gap",
+    description="accuracy at equal held-out ELBO (the lower of the two runs' best): alpha = 100 "
+                "minus alpha = 0",
+    delta=0.05, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.496, 0.5375, 0.5227, 0.5304, 0.5914), n_final=5,
+    note="The paper's sentence compares models: two with the same ELBO, one accurate and one "
+         "not. delta: five points of accuracy, 50 of the 1,000 test digits. " + _SS_NOTE))
+_commit(Design(
+    claim="002-b", grid="semi_supervised", arms=("m2", "m2_alpha0"),
+    statistic="semi_supervised/alpha_gain",
+    description="final accuracy: M2 with alpha = 100 minus alpha = 0 (the ELBO alone)",
+    delta=0.05, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.487, 0.526, 0.512, 0.532, 0.572), n_final=5,
+    note="The identity behind the claim (the labelled ELBO's gradient into the classifier is "
+         "zero) is checked in the chapter; this judges its consequence. delta as for 002-a. "
+         + _SS_NOTE))
+_commit(Design(
+    claim="002-c", grid="semi_supervised", arms=("m2_branch",),
+    statistic="semi_supervised/elbo_only_no_gain",
+    description="0.01 minus the accuracy gained by 20 epochs of the ELBO alone from a branch "
+                "point after 10 epochs of M2 (alpha = 100)",
+    delta=0.0, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.175, 0.051, 0.177, 0.232, 0.281), n_final=6,
+    note="A claim of no improvement: a gain below one point of accuracy counts as none (Chapter "
+         "5's delta). The branches share weights, Adam state, batches and noise. The issue asked "
+         "for 30 epochs after the branch; we train 20. " + _SS_NOTE))
+_commit(Design(
+    claim="002-d", grid="semi_supervised", arms=("m2", "smooth_mixup"),
+    statistic="semi_supervised/smooth_gain",
+    description="final accuracy: smooth-ELBO with mixup smoothing (the official code's) minus M2",
+    delta=0.01, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(-0.003, -0.092, -0.027, -0.064, -0.042), n_final=12,
+    note="Judged on the mixup arm, the smoothing main_shot_vae.py uses; epsilon smoothing "
+         "(smooth_epsilon) is reported beside it. Both weight the smooth-ELBO's KL by alpha = "
+         "100: the derivation gives a bound only at alpha = 1. delta: one point of accuracy. "
+         + _SS_NOTE))
+_commit(Design(
+    claim="002-e", grid="semi_supervised", arms=("smooth_mixup", "shot_vae"),
+    statistic="semi_supervised/interpolation_gain",
+    description="final accuracy: SHOT-VAE minus the smooth-ELBO (mixup) model",
+    delta=0.01, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.058, 0.103, 0.013, 0.119, 0.064), n_final=10,
+    note="delta: one point of accuracy. " + _SS_NOTE))
+_commit(Design(
+    claim="002-f", part="class", grid="semi_supervised", arms=("smooth_mixup", "shot_vae"),
+    statistic="semi_supervised/y_margin_saving",
+    description="class part of the margin log p(x) - U(x), KL(q(y|x) || p(y|x)) by enumerating "
+                "the classes (k = 100, 250 test digits): smooth-ELBO minus SHOT-VAE",
+    delta=0.1, unit="nats", pilot_seeds=_SS_PILOT,
+    pilot_values=(-0.0918, -0.1869, 0.1472, -0.4048, -0.3272), n_final=27,
+    note="This part speaks for 002-f in the ledger (where the label-consistency term acts; the "
+         "z part is judged beside it). delta: 0.1 nats, about 4% of log 10 = 2.30 nats, the "
+         "most this part can be. " + _SS_NOTE))
+_commit(Design(
+    claim="002-f", part="z", grid="semi_supervised", arms=("smooth_mixup", "shot_vae"),
+    statistic="semi_supervised/z_margin_saving",
+    description="z part of the margin log p(x) - U(x) (the margin minus its class part): "
+                "smooth-ELBO minus SHOT-VAE",
+    delta=0.5, unit="nats", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.2094, -0.3425, 0.189, 0.0089, -0.4627), n_final=30, capped=True,
+    note="The pilot's mean is near zero with an SD of 0.31 nats: even 30 seeds may not reach the "
+         "rule's precision (capped). delta: half a nat, as in the chapter's earlier test of the "
+         "whole margin. " + _SS_NOTE))
+_commit(Design(
+    claim="002-g", grid="semi_supervised", arms=("m2", "shot_vae"),
+    statistic="semi_supervised/shot_vs_m2",
+    description="final accuracy: SHOT-VAE minus M2 (the paper's headline comparison)",
+    delta=0.01, unit="accuracy", pilot_seeds=_SS_PILOT,
+    pilot_values=(0.055, 0.011, -0.014, 0.055, 0.022), n_final=30, capped=True,
+    note="The pilot's mean (+0.026) is close to delta for its SD (0.030): 30 seeds is the cap "
+         "and may not suffice. delta: one point of accuracy. " + _SS_NOTE))
 
 
 def check_design(design: Design) -> None:

@@ -12,6 +12,8 @@
   on log p(x), in nats) on held-out data.
 - :func:`iw_log_likelihood`: an importance-weighted estimate of log p(x) (a lower bound that
   tightens as the number of samples k grows), to measure the margin log p(x) - U(x).
+- :func:`margin_parts`: that margin split exactly into its y part, KL(q(y | x) || p(y | x)),
+  and its z part, by enumerating the classes (one importance-weighted log p(x | y) per class).
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ def _check_m2_like(model: object, methods: tuple[str, ...]) -> None:
         raise InputTypeError(f"model must be an M2-like model (vaebook M2 or SHOTVAE) with "
                              f"num_classes; {type(model).__name__} has none")
 
-__all__ = ["split_labelled", "evaluate", "iw_log_likelihood", "train_semisupervised",
-           "train_classifier_only"]
+__all__ = ["split_labelled", "evaluate", "iw_log_likelihood", "iw_class_log_likelihood",
+           "margin_parts", "train_semisupervised", "train_classifier_only"]
 
 
 def split_labelled(y: torch.Tensor, num_per_class: int, seed: int = 0
@@ -150,6 +152,78 @@ def iw_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
         out.append(torch.logsumexp(log_w, dim=0) - math.log(num_samples))
     model.train(was_training)
     return torch.cat(out).cpu()
+
+
+@torch.no_grad()
+def iw_class_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
+                            batch_size: int = 20, seed: int = 0) -> torch.Tensor:
+    """Importance-weighted lower bounds on log p(x | y = k) for every class k. Returns (N, K).
+
+    model: an M2-like model; x: (N, C, H, W) in [0, 1]. For each class the bound of Burda et
+    al. (2016) with z_1..z_k ~ q(z | x): log (1/k) sum_i p(x | k, z_i) p(z_i) / q(z_i | x).
+    Cost: N * num_samples * K decoder passes.
+    """
+    _check_m2_like(model, ("infer", "decode"))
+    check_images(x, dtype=model_dtype(model))
+    check_int(seed, "seed", minimum=0)
+    num_samples = check_int(num_samples, "num_samples", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
+    k_cls = model.num_classes
+    eye = torch.eye(k_cls, device=device)
+    out = []
+    for start in range(0, len(x), batch_size):
+        xb = x[start:start + batch_size].to(device)
+        b = len(xb)
+        mu, logvar, _ = model.infer(xb)
+        eps = torch.randn((num_samples,) + tuple(mu.shape), generator=generator, device=device,
+                          dtype=mu.dtype)                                  # (k, B, D)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        log_ratio = (-0.5 * z.pow(2)).sum(-1) + 0.5 * (eps.pow(2) + logvar).sum(-1)  # p(z)/q(z|x)
+        zk = z.reshape(-1, z.shape[-1]).repeat_interleave(k_cls, dim=0)   # (k*B*K, D)
+        yk = eye.to(z.dtype).repeat(num_samples * b, 1)
+        xk = xb.repeat(num_samples, 1, 1, 1).repeat_interleave(k_cls, dim=0)
+        log_px = bernoulli_log_likelihood(model.decode(zk, yk), xk).view(num_samples, b, k_cls)
+        log_w = log_px + log_ratio[..., None]
+        out.append(torch.logsumexp(log_w, dim=0) - math.log(num_samples))   # (B, K)
+    model.train(was_training)
+    return torch.cat(out).cpu()
+
+
+def margin_parts(model: nn.Module, x: torch.Tensor, num_samples: int = 100, seed: int = 0,
+                 num_elbo_samples: int = 10) -> dict[str, float]:
+    """The margin log p(x) - U(x) and its two parts, averaged over x, in nats.
+
+    With the classes enumerated, log p(x) - U(x) = KL(q(y | x) || p(y | x))      (the y part)
+                                     + sum_y q(y | x) [log p(x, y) - L(x, y)]   (the z part).
+    log p(x | y) comes from :func:`iw_class_log_likelihood` (k = ``num_samples``), so p(y | x)
+    is a softmax over the classes of log p(x | y) (p(y) is uniform) and log p(x) their
+    log-mean-exp; U(x) is averaged over ``num_elbo_samples`` draws of z. The z part is the
+    margin minus the y part. Returns log_px, elbo, margin, y_part, z_part.
+    """
+    _check_m2_like(model, ("infer", "decode", "unlabelled_elbo"))
+    check_images(x, dtype=model_dtype(model))
+    num_elbo_samples = check_int(num_elbo_samples, "num_elbo_samples", minimum=1)
+    log_px_y = iw_class_log_likelihood(model, x, num_samples=num_samples, seed=seed)  # (N, K)
+    log_px = torch.logsumexp(log_px_y, dim=1) - math.log(model.num_classes)
+    log_post = log_px_y.log_softmax(1)                                    # log p(y | x)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
+    with torch.no_grad():
+        elbo = torch.stack([model.unlabelled_elbo(x.to(device), generator=generator)["elbo"]
+                            for _ in range(num_elbo_samples)]).mean(0).cpu()
+        log_q = model.classify(x.to(device)).log_softmax(1).cpu()
+    model.train(was_training)
+    y_part = (log_q.exp() * (log_q - log_post)).sum(1)
+    margin = log_px - elbo
+    return dict(log_px=float(log_px.mean()), elbo=float(elbo.mean()),
+                margin=float(margin.mean()), y_part=float(y_part.mean()),
+                z_part=float((margin - y_part).mean()))
 
 
 def train_semisupervised(model: nn.Module, x_lab: torch.Tensor, y_lab: torch.Tensor,

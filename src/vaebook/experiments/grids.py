@@ -12,6 +12,10 @@ see the same batches.
   decoder channels, 1,520 steps of 100 with the KL weight annealed per step over the first
   760), the five decoders with the MLP encoder, two with the book's conv encoder, and the
   factorised/local pair at z = 4 and 8.
+- ``semi_supervised``: chapters 4 and 5 (:mod:`vaebook.experiments.semi_supervised`): M2 at
+  alpha = 100 and 0, the supervised-only baseline, M2 branched into ELBO-only training on its
+  plateau, smooth-ELBO with mixup and with epsilon smoothing, SHOT-VAE and M2 with optimal
+  interpolation but no smoothing; 100 labels, 20 epochs.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ import torch
 from vaebook import data, probes, train, utils
 from vaebook.checks import InputTypeError
 from vaebook.experiments import local_decoders as ld
+from vaebook.experiments import semi_supervised as ss
 from vaebook.experiments.runner import RECORDS_DIR, Grid, RunResult, load_weights, register
 from vaebook.models.pixelcnn import PixelVAE
 from vaebook.seeding import Streams, check_streams, init_module
 
-__all__ = ["build_pixel_vae", "train_pixel_vae", "load_pixel_vae", "TINY", "LOCAL_DECODERS"]
+__all__ = ["build_pixel_vae", "train_pixel_vae", "load_pixel_vae", "TINY", "LOCAL_DECODERS",
+           "SEMI_SUPERVISED"]
 
 _PIXEL_VAE_KEYS = ("latent_dim", "context", "hidden_channels", "full_layers", "encoder",
                    "encoder_channels", "encoder_hidden")
@@ -165,3 +171,25 @@ LOCAL_DECODERS = register(Grid(
     seeds=(0, 1, 2, 3, 4), pilot_seeds=(100, 101, 102, 103, 104),
     keep_weights={"factorised": (0, 1, 2), "local1": (0, 1, 2), "factorised_rate": (0, 1, 2),
                   "local2": (0,), "local3": (0,), "full": (0,)}))
+
+# Chapters 4 and 5: 100 labels (10 per class) of 4,000 mnist5k digits, 20 epochs of 78 steps
+# (1,560 Adam steps, lr 1e-3), alpha = 100 per labelled digit unless named.
+_SS = dict(num_epochs=20, lr=1e-3)
+SEMI_SUPERVISED = register(Grid(
+    name="semi_supervised", run=ss.run,
+    description="chapters 4-5: M2, its ELBO-only branch, smooth-ELBO, SHOT-VAE (100 labels)",
+    arms={"m2": dict(_SS, model="m2", alpha=100.0, margin=True),
+          "m2_alpha0": dict(_SS, model="m2", alpha=0.0),
+          "supervised": dict(_SS, model="supervised"),
+          # 10 epochs of the full objective, then 20 with it and 20 with the ELBO alone (002-c)
+          "m2_branch": dict(_SS, model="m2", alpha=100.0, num_epochs=30, branch_epoch=10),
+          "smooth_mixup": dict(_SS, model="shot", alpha=100.0, smooth=True, interpolate=False,
+                               smoothing="mixup", margin=True),
+          "smooth_epsilon": dict(_SS, model="shot", alpha=100.0, smooth=True, interpolate=False,
+                                 smoothing="epsilon"),
+          "shot_vae": dict(_SS, model="shot", alpha=100.0, smooth=True, interpolate=True,
+                           smoothing="mixup", margin=True),
+          "m2_interp": dict(_SS, model="shot", alpha=100.0, smooth=False, interpolate=True,
+                            margin=True)},
+    seeds=tuple(range(10)), pilot_seeds=(100, 101, 102, 103, 104),
+    keep_weights={"m2": (0,), "m2_alpha0": (0,), "shot_vae": (0,)}))

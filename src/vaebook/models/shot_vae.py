@@ -54,7 +54,9 @@ import torch.nn.functional as F
 from vaebook.checks import check_bool, check_int, check_number, check_probs, check_tensor
 from vaebook.models.m2 import M2, check_labels, one_hot
 
-__all__ = ["SHOTVAE", "ramp", "mix", "smooth_labels", "interpolation_targets",
+SMOOTHINGS = ("mixup", "epsilon")
+
+__all__ = ["SHOTVAE", "SMOOTHINGS", "ramp", "mix", "smooth_labels", "interpolation_targets",
            "w2_diag_gaussians", "soft_cross_entropy"]
 
 
@@ -154,6 +156,9 @@ class SHOTVAE(M2):
 
     Same constructor as :class:`M2`, plus (defaults from the official code, main_shot_vae.py):
     smooth: use the smooth-ELBO on labelled data (False: M2's labelled objective);
+    smoothing: how the label is smoothed, "mixup" (the code's: mix two labelled images and their
+    labels) or "epsilon" (p_hat = (1 - eps) 1_y + eps / K on the clean image);
+    label_smoothing: eps of the "epsilon" smoothing, 0.1;
     interpolate: add the optimal-interpolation terms on unlabelled data;
     smooth_beta: Beta(eps, eps) for the labelled mixup, eps = 0.1 (``--mas``);
     interp_beta: Beta(a, a) for the unlabelled interpolation, a = 2 (``--mau``);
@@ -165,6 +170,7 @@ class SHOTVAE(M2):
     """
 
     def __init__(self, *args, smooth: bool = True, interpolate: bool = True,
+                 smoothing: str = "mixup", label_smoothing: float = 0.1,
                  smooth_beta: float = 0.1, interp_beta: float = 2.0,
                  consistency_weight: float = 1.0, w2_weight: float = 1.0,
                  ramp_steps: int = 400, **kwargs) -> None:
@@ -178,11 +184,17 @@ class SHOTVAE(M2):
                             ("w2_weight", w2_weight)):
             check_number(value, name, minimum=0, expected="a number >= 0")
         check_int(ramp_steps, "ramp_steps", minimum=0)
+        if smoothing not in SMOOTHINGS:
+            raise ValueError(f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
+        check_number(label_smoothing, "label_smoothing", minimum=0, maximum=1,
+                     expected="a number in [0, 1]")
         self.smooth, self.interpolate = bool(smooth), bool(interpolate)
+        self.smoothing, self.label_smoothing = smoothing, float(label_smoothing)
         self.smooth_beta, self.interp_beta = float(smooth_beta), float(interp_beta)
         self.consistency_weight, self.w2_weight = float(consistency_weight), float(w2_weight)
         self.ramp_steps = int(ramp_steps)
         self.config.update(smooth=self.smooth, interpolate=self.interpolate,
+                           smoothing=self.smoothing, label_smoothing=self.label_smoothing,
                            smooth_beta=self.smooth_beta, interp_beta=self.interp_beta,
                            consistency_weight=self.consistency_weight, w2_weight=self.w2_weight,
                            ramp_steps=self.ramp_steps)
@@ -212,6 +224,16 @@ class SHOTVAE(M2):
         ce = soft_cross_entropy(logits_hat, p_hat).mean()
         return dict(loss=-lab["elbo"].mean() + self.alpha * ce, elbo=lab["elbo"].mean(), ce=ce)
 
+    def epsilon_smooth_loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Labelled part with epsilon smoothing: -mean L(x, y) + alpha * mean CE(p_hat, q(y | x)),
+        p_hat = (1 - eps) 1_y + eps / K. x: (B, C, H, W), y: (B,) int64."""
+        check_labels(y, self.num_classes, len(x))
+        lab = self.labelled_elbo(x, one_hot(y, self.num_classes), self._noise("noise/labelled"))
+        eps = self.label_smoothing
+        p_hat = (1 - eps) * one_hot(y, self.num_classes) + eps / self.num_classes
+        ce = soft_cross_entropy(lab["logits"], p_hat).mean()
+        return dict(loss=-lab["elbo"].mean() + self.alpha * ce, elbo=lab["elbo"].mean(), ce=ce)
+
     def interpolation_loss(self, x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor,
                            logvar: torch.Tensor, lam: float, perm: torch.Tensor
                            ) -> dict[str, torch.Tensor]:
@@ -231,11 +253,14 @@ class SHOTVAE(M2):
         loss, ..."""
         check_int(step, "step", minimum=0)
         check_labels(y_lab, self.num_classes, len(x_lab))
-        if self.smooth:
-            lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device, "mix/labelled")
+        if self.smooth and self.smoothing == "epsilon":
+            lab = self.epsilon_smooth_loss(x_lab, y_lab)
         else:
-            lam, perm = 1.0, torch.arange(len(x_lab), device=x_lab.device)
-        lab = self.smooth_elbo_loss(x_lab, y_lab, lam, perm)
+            if self.smooth:
+                lam, perm = self._draw(self.smooth_beta, len(x_lab), x_lab.device, "mix/labelled")
+            else:
+                lam, perm = 1.0, torch.arange(len(x_lab), device=x_lab.device)
+            lab = self.smooth_elbo_loss(x_lab, y_lab, lam, perm)
         unl = self.unlabelled_elbo(x_unl, self._noise("noise/unlabelled"))
         loss = lab["loss"] - unl["elbo"].mean()
         out = dict(elbo_lab=lab["elbo"].detach(), elbo_unl=unl["elbo"].mean().detach(),
