@@ -122,36 +122,9 @@ def iw_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int = 100,
     Cost: N * num_samples * K decoder passes.
     """
     _check_m2_like(model, ("infer", "decode"))
-    check_images(x, dtype=model_dtype(model))
-    check_int(seed, "seed", minimum=0)
-    num_samples = check_int(num_samples, "num_samples", minimum=1)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    generator = torch.Generator(device=device).manual_seed(seed)
-    k_cls = model.num_classes
-    log_2pi = math.log(2 * math.pi)
-    out = []
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size].to(device)
-        b = len(xb)
-        mu, logvar, _ = model.infer(xb)
-        eps = torch.randn((num_samples,) + tuple(mu.shape), generator=generator, device=device,
-                          dtype=mu.dtype)                                  # (k, B, D)
-        z = mu + torch.exp(0.5 * logvar) * eps
-        log_q = -0.5 * (eps.pow(2) + logvar + log_2pi).sum(-1)             # (k, B)
-        log_pz = -0.5 * (z.pow(2) + log_2pi).sum(-1)
-        eye = torch.eye(k_cls, device=device, dtype=z.dtype)
-        zk = z.reshape(-1, z.shape[-1]).repeat_interleave(k_cls, dim=0)   # (k*B*K, D)
-        yk = eye.repeat(num_samples * b, 1)
-        xk = xb.repeat(num_samples, 1, 1, 1).repeat_interleave(k_cls, dim=0)
-        log_px = bernoulli_log_likelihood(model.decode(zk, yk), xk).view(num_samples, b, k_cls)
-        log_px_z = torch.logsumexp(log_px, dim=2) - math.log(k_cls)        # sum_y p(y) p(x|y,z)
-        log_w = log_px_z + log_pz - log_q
-        out.append(torch.logsumexp(log_w, dim=0) - math.log(num_samples))
-    model.train(was_training)
-    return torch.cat(out).cpu()
+    per_class = iw_class_log_likelihood(model, x, num_samples=num_samples,
+                                        batch_size=batch_size, seed=seed)   # (N, K)
+    return torch.logsumexp(per_class, dim=1) - math.log(model.num_classes)
 
 
 @torch.no_grad()
