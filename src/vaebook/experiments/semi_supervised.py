@@ -123,12 +123,12 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     split = (lab.to(device), unl.to(device))
     model = build_model(config, seed, device).to(device)
     num_epochs = int(config["num_epochs"])
-    optimizer = torch.optim.Adam(model.parameters(), lr=float(config.get("lr", 1e-3)))
     if config["model"] == "supervised":
         train_classifier_only(model, x[split[0]], y[split[0]],
                               num_steps=num_epochs * STEPS_PER_EPOCH, batch_size=100, seed=seed)
         result = evaluate(model, x_test, y_test, seed=seed)
         return RunResult(dict(accuracy=result["accuracy"]), {}, None)
+    optimizer = torch.optim.Adam(model.parameters(), lr=float(config.get("lr", 1e-3)))
     branch = config.get("branch_epoch")
     first = int(branch) if branch else num_epochs
     history = _train(model, split, x, y, x_test, y_test, first, seed, optimizer, EVAL_STEPS)
@@ -147,7 +147,6 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
             evaluation[f"branch_{name}"] = dict(accuracy=h["accuracy"], elbo=h["elbo"])
         evaluation["branch_point"] = dict(accuracy=history["accuracy"][-1],
                                           elbo=history["elbo"][-1])
-        model.alpha = float(config.get("alpha", 100.0))
     else:
         evaluation.update(accuracy=history["accuracy"][-1], elbo=history["elbo"][-1],
                           accuracy_by_epoch=history["accuracy"])
