@@ -96,8 +96,8 @@ def test_worked_seeds_needed_examples(page):
 def test_pilots_would_almost_surely_decide_if_exact(page):
     assert "probability above 0.99" in page
     for d in designs.DESIGNS.values():
-        if d.capped:  # the cap binds: the page says the verdict may stay open
-            continue
+        if d.grid != "local_decoders" or d.capped:  # the page's sentence is about chapter 3's
+            continue                                # designs; when the cap binds it says so
         p = np.array(d.pilot_values)
         n = d.n_final
         ncp = p.mean() * math.sqrt(n) / p.std(ddof=1)
