@@ -29,12 +29,17 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
 
 from vaebook import collapse, metrics, train, utils
+from vaebook.checks import check_int, check_int_sequence, check_number
 from vaebook.data.dsprites import FACTOR_NAMES, DSprites
 from vaebook.experiments import _check_args, provenance
 from vaebook.models.family import BetaVAELoss, dsprites_vae
@@ -243,3 +248,151 @@ def main(argv: list[str] | None = None) -> list[Path]:
 if __name__ == "__main__":
     utils.seed_everything(0)
     main()
+
+
+# ---- the runner's grid (``python -m vaebook.experiments selective_collapse``) ----------------
+
+GRID_KEYS = ("beta", "num_epochs", "eval_epochs", "batch_size", "lr")
+
+
+def _check_grid_config(config: Any) -> None:
+    if not isinstance(config, Mapping) or any(k not in config for k in GRID_KEYS):
+        raise ValueError(f"config must be a dict with {', '.join(GRID_KEYS)}, got {config!r}")
+    check_number(config["beta"], "beta", minimum=0.0)
+    epochs = check_int_sequence(config["eval_epochs"], "eval_epochs", minimum=1)
+    if max(epochs) > check_int(config["num_epochs"], "num_epochs", minimum=1):
+        raise ValueError(f"eval_epochs {epochs} go beyond num_epochs {config['num_epochs']}")
+
+
+def _tc(codes: np.ndarray, idx: np.ndarray) -> float:
+    """Gaussian TC of the columns idx; 0 for fewer than two (one variable is independent of
+    itself)."""
+    return metrics.gaussian_total_correlation(codes[:, idx]) if len(idx) >= 2 else 0.0
+
+
+def _residual(codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """codes minus their least-squares fit on one-hot factor values (every column of factors)."""
+    onehot = np.concatenate([np.eye(int(f.max()) + 1)[f] for f in factors.T], axis=1)
+    design = np.concatenate([np.ones((len(codes), 1)), onehot], axis=1)
+    coef, *_ = np.linalg.lstsq(design, codes, rcond=None)
+    return codes - design @ coef
+
+
+def _scores_on(codes: np.ndarray, f: np.ndarray, idx: np.ndarray) -> dict[str, float | None]:
+    """MIG, DCI disentanglement and SAP of codes[:, idx] (None for fewer than two variables)."""
+    if len(idx) < 2:
+        return dict(mig=None, dci=None, sap=None)
+    c = codes[:, idx]
+    return dict(mig=metrics.mig(c, f), dci=metrics.dci(c, f).disentanglement, sap=metrics.sap(c, f))
+
+
+def describe(model: VAE, x_eval: torch.Tensor, f_eval: np.ndarray, *, seed: int = 0
+             ) -> dict[str, Any]:
+    """Everything chapter 7 reads about one model, on the evaluation images.
+
+    :func:`evaluate`'s numbers, plus: ``m``, ``s``, ``labels`` per variable; ``tc_gap_all`` and
+    ``tc_gap_kept`` (mean minus sampled Gaussian TC with all variables and with the passive ones
+    removed; 0 for a group of one); ``{factor}_{all,kept}_trees`` (gradient-boosted trees);
+    ``{mig,dci,sap}_{mean,sampled}_{active,active+mixed,all}`` (chapter 6's scores, None for fewer than two
+    variables); ``r2_scale_{active,mixed,passive}`` (held-out R^2 of the scale index from that
+    group's means, None when empty); ``var_by_scale`` (D x 6: mean sigma_i^2 per scale value);
+    ``corr_mean_passive_given_{scale,factors}`` and ``tc_...`` (the passive means' mean
+    |correlation| and TC after removing what scale, or all five factors, explain linearly).
+    """
+    out: dict[str, Any] = evaluate(model, x_eval, f_eval, seed=seed)
+    reps = collapse.representations(model, x_eval, seed=seed)
+    types = collapse.classify_variables(reps.variance)
+    out.update(m=types.mean_variance.tolist(), s=types.var_variance.tolist(), labels=types.labels)
+    kept, passive = types.indices("active+mixed"), types.indices("passive")
+    everything = types.indices("all")
+    out["tc_gap_all"] = _tc(reps.mean, everything) - _tc(reps.sampled, everything)
+    out["tc_gap_kept"] = _tc(reps.mean, kept) - _tc(reps.sampled, kept)
+    n = len(x_eval) // 2
+    for label, idx in (("all", everything), ("kept", kept)):
+        scores = (dict.fromkeys(FACTOR_NAMES, float("nan")) if len(idx) == 0 else
+                  metrics.factor_scores(reps.mean[:n, idx], f_eval[:n], reps.mean[n:, idx],
+                                        f_eval[n:], categorical=(0,), names=FACTOR_NAMES,
+                                        readout="trees"))
+        out.update({f"{f}_{label}_trees": float(v) for f, v in scores.items()})
+    for rep in ("mean", "sampled"):
+        for group in ("active", "active+mixed", "all"):
+            for name, v in _scores_on(getattr(reps, rep), f_eval, types.indices(group)).items():
+                out[f"{name}_{rep}_{group}"] = v
+    scale = f_eval[:, FACTOR_NAMES.index("scale")]
+    for group in ("active", "mixed", "passive"):
+        idx = types.indices(group)
+        if len(idx) == 0:
+            out[f"r2_scale_{group}"] = None
+            continue
+        reg = LinearRegression().fit(reps.mean[:n, idx], scale[:n])
+        out[f"r2_scale_{group}"] = float(r2_score(scale[n:], reg.predict(reps.mean[n:, idx])))
+    out["var_by_scale"] = [[float(reps.variance[scale == v, i].mean()) for v in range(6)]
+                           for i in range(types.num_variables)]
+    for given, f in (("scale", scale[:, None]), ("factors", f_eval)):
+        resid = _residual(reps.mean[:, passive], f) if len(passive) >= 2 else None
+        out[f"corr_mean_passive_given_{given}"] = (
+            None if resid is None else metrics.mean_abs_correlation(resid))
+        out[f"tc_mean_passive_given_{given}"] = (
+            None if resid is None else metrics.gaussian_total_correlation(resid))
+    return out
+
+
+def _elbo_terms(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    mu, logvar = model.encode(x)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    rec = -model.log_likelihood(model.decode(z), x).mean()
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1).mean()
+    return rec, kl
+
+
+def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
+    """One beta-VAE of the grid: ``config['num_epochs']`` epochs of Adam on the 12,800 training
+    images (the first ``config['train_size']`` when given: quick tests), :func:`describe` after
+    each epoch in ``config['eval_epochs']``. The weights start from stream ``init/model``,
+    batches from ``data/order``, the noise from ``noise/elbo``: every beta of one seed starts
+    from the same weights and sees the same batches and noise.
+    Evaluation: the last evaluation's numbers, with every one under ``by_epoch``."""
+    from vaebook.experiments.runner import RunResult
+    from vaebook.seeding import Streams, init_module
+
+    _check_grid_config(config)
+    check_int(seed, "seed", minimum=0)
+    x_train, x_eval, f_eval = data()
+    x_train = x_train[:check_int(config.get("train_size", len(x_train)), "train_size",
+                                 minimum=1)].to(device)
+    model = dsprites_vae(latent_dim=10, image_shape=tuple(x_train.shape[1:]), **ARCH)
+    streams = Streams(seed, device)
+    model = init_module(model, streams, "init/model").to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=float(config["lr"]))
+    beta, batch = float(config["beta"]), int(config["batch_size"])
+    order, noise = streams.generator("data/order", "cpu"), streams.generator("noise/elbo")
+    history: dict[str, list[float]] = dict(rec=[], kl=[])
+    by_epoch: dict[str, Any] = {}
+    for epoch in range(1, int(config["num_epochs"]) + 1):
+        model.train()
+        rec_sum = kl_sum = 0.0
+        perm = torch.randperm(len(x_train), generator=order).to(device)
+        for idx in perm.split(batch):
+            eps = torch.randn((len(idx), model.latent_dim), generator=noise, device=device)
+            rec, kl = _elbo_terms(model, x_train[idx], eps)
+            optimizer.zero_grad()
+            (rec + beta * kl).backward()
+            optimizer.step()
+            rec_sum, kl_sum = rec_sum + rec.item() * len(idx), kl_sum + kl.item() * len(idx)
+        history["rec"].append(rec_sum / len(x_train))
+        history["kl"].append(kl_sum / len(x_train))
+        if epoch in config["eval_epochs"]:
+            model.eval()
+            by_epoch[str(epoch)] = describe(model.cpu(), x_eval, f_eval, seed=seed)
+            model.to(device)
+    evaluation = dict(by_epoch[str(max(config["eval_epochs"]))], by_epoch=by_epoch)
+    return RunResult(evaluation, history, model.cpu().state_dict())
+
+
+def load_run(record: Mapping[str, Any]) -> VAE:
+    """The model of a grid record whose weights were kept (float32, eval mode)."""
+    from vaebook.experiments.runner import load_weights
+
+    model = dsprites_vae(latent_dim=10, image_shape=(1, 32, 32), **ARCH)
+    model.load_state_dict({k: v.float() for k, v in load_weights(record).items()})
+    return model.eval()

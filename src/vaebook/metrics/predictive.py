@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -178,16 +182,24 @@ def explicitness(codes: np.ndarray, factors: np.ndarray, *, test_fraction: float
 
 def factor_scores(codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray,
                   factors_test: np.ndarray, *, categorical: tuple[int, ...] = (0,),
-                  names: tuple[str, ...] | None = None) -> dict[str, float]:
-    """How well a linear model reads each factor from the codes, on held-out points.
+                  names: tuple[str, ...] | None = None, readout: str = "linear",
+                  seed: int = 0) -> dict[str, float]:
+    """How well a read-out (linear by default) gets each factor from the codes, on held-out
+    points.
 
     codes_train (N, D), factors_train (N, K) integer factor indices; codes_test (M, D),
     factors_test (M, K). A categorical factor (indices in ``categorical``, e.g. dSprites' shape)
     gets the test accuracy of a logistic regression on standardised codes; an ordinal one (scale,
     orientation, x, y) gets the test R^2 of a least-squares linear regression on its index
     (which is linear in its value), which can be negative for a useless model.
-    names: K names for the keys (default ``"0"``, ``"1"``, ...). Returns {name: score}.
+    names: K names for the keys (default ``"0"``, ``"1"``, ...). ``readout="trees"`` replaces
+    both models by gradient-boosted trees (scikit-learn's histogram boosting, default settings,
+    ``random_state=seed``), the non-linear read-out of disentanglement_lib's downstream task.
+    Returns {name: score}.
     """
+    if readout not in ("linear", "trees"):
+        raise ValueError(f"readout must be 'linear' or 'trees', got {readout!r}")
+    seed = check_int(seed, "seed", minimum=0)
     z_train, f_train = check_codes_factors(codes_train, factors_train)
     z_test = check_codes(codes_test, "codes_test", min_samples=2)
     f_test = np.asarray(factors_test)
@@ -213,10 +225,13 @@ def factor_scores(codes_train: np.ndarray, factors_train: np.ndarray, codes_test
     out = {}
     for j, name in enumerate(names):
         if j in categorical:
-            clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+            clf = (HistGradientBoostingClassifier(random_state=seed) if readout == "trees" else
+                   make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))
             clf.fit(z_train, f_train[:, j])
             out[name] = float(np.mean(clf.predict(z_test) == f_test[:, j]))
         else:
-            reg = LinearRegression().fit(z_train, f_train[:, j])
+            reg = (HistGradientBoostingRegressor(random_state=seed) if readout == "trees" else
+                   LinearRegression())
+            reg.fit(z_train, f_train[:, j])
             out[name] = float(r2_score(f_test[:, j], reg.predict(z_test)))
     return out
