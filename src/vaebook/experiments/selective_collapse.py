@@ -1,10 +1,14 @@
-"""Train the beta-VAEs of chapter 7 (selective posterior collapse) and evaluate them.
+"""The beta-VAEs of chapter 7 (selective posterior collapse): the runner's grid and a script.
 
-Every setting is on the command line and every run is seeded; each model is written as a small
-checkpoint (weights in float16, with the command, package version, constraints.txt hash and
-training time in its meta) that ``notebooks/07_selective_posterior_collapse.ipynb`` loads and
-evaluates. Files go to a scratch folder unless ``--out`` names another. The committed checkpoints
-were made by the commands in ``checkpoints/selective_collapse/README.md``, for example
+:func:`run` is the grid ``selective_collapse`` (``python -m vaebook.experiments
+selective_collapse``): one seeded, paired beta-VAE per (beta, seed), described after chosen
+epochs by :func:`describe`; chapter 7 reads its records. The script below (``python -m
+vaebook.experiments.selective_collapse``) trains the 1,200-step checkpoints the chapter 7
+assignment loads: every setting is on the command line and every run is seeded; each model is
+written as a small checkpoint (weights in float16, with the command, package version,
+constraints.txt hash and training time in its meta). Files go to a scratch folder unless
+``--out`` names another. The committed checkpoints were made by the commands in
+``checkpoints/selective_collapse/README.md``, for example
 
     OMP_NUM_THREADS=1 python -m vaebook.experiments.selective_collapse --betas 8 \\
         --seeds 0 1 2 3 4 --num-epochs 6 \\
@@ -15,7 +19,7 @@ seed 0 and ``EVAL_SIZE`` evaluation images (with their factors) drawn with seed 
 (:func:`data`). The model is :func:`vaebook.models.family.dsprites_vae` with the channels halved
 for a CPU (16-16-32-32, 128 hidden units) and the beta-VAE loss.
 
-:func:`evaluate` gives the per-model numbers the chapter's claims use: the variable types, the
+:func:`evaluate` gives the per-model numbers the grid and the assignment use: the variable types, the
 Gaussian total correlation and mean absolute correlation of the mean and sampled representations
 by variable group, and the downstream scores per factor with all variables and with the passive
 ones removed (:func:`vaebook.metrics.factor_scores`).
@@ -48,6 +52,7 @@ from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
 
 __all__ = ["CHECKPOINT_DIR", "SCRATCH_DIR", "ARCH", "TRAIN_SIZE", "EVAL_SIZE", "NUM_EPOCHS",
            "data", "checkpoint_path", "provenance", "train_one", "load_model", "evaluate",
+           "describe", "run", "load_run",
            "weakest", "main"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "selective_collapse"
