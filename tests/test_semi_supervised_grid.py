@@ -78,3 +78,13 @@ def test_the_other_statistics_on_known_records():
     assert s["semi_supervised/z_margin_saving"](evals) == pytest.approx(1.0)
     # the ELBO-only branch lost 5 points: 0.01 - (-0.05) supports "no improvement"
     assert s["semi_supervised/elbo_only_no_gain"](evals) == pytest.approx(0.06)
+
+
+def test_label_count_arms_and_the_consistency_only_arm():
+    assert GRID.config("m2_l50")["labels_per_class"] == 50
+    assert GRID.config("shot_vae_l5")["labels_per_class"] == 5
+    assert GRID.config("supervised_interp")["elbo"] is False
+    with pytest.raises(ValueError, match="labels_per_class"):
+        ss.run(dict(GRID.config("supervised_l5"), labels_per_class=0), 0)
+    model = ss.build_model(GRID.config("supervised_interp"), 0)
+    assert model.elbo is False and model.interpolate and not model.smooth

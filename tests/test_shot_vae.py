@@ -201,3 +201,20 @@ def test_smoothing_option_bad_input():
         _model(smoothing="uniform")
     with pytest.raises(ValueError):
         _model(label_smoothing=1.5)
+
+
+def test_consistency_only_trains_the_classifier_and_nothing_else():
+    model = _model(smooth=False, interpolate=True, elbo=False, ramp_steps=0)
+    x, y = _data()
+    out = model.loss(x, y, x, step=5)
+    assert set(out) == {"loss", "ce", "ce_interp"}
+    out["loss"].backward()
+    assert all(p.grad is None or not p.grad.any() for p in model.decoder.parameters())
+    assert any(p.grad is not None and p.grad.any() for p in model.parameters())
+    # with the ramp at its max the loss is alpha (CE + consistency)
+    assert float(out["loss"]) == pytest.approx(2.0 * float(out["ce"] + out["ce_interp"]), rel=1e-5)
+    for bad in (dict(smooth=True, interpolate=True), dict(smooth=False, interpolate=False)):
+        with pytest.raises(ValueError, match="elbo=False"):
+            _model(elbo=False, **bad)
+    with pytest.raises(TypeError):
+        _model(elbo="no")

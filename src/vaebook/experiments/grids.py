@@ -193,7 +193,18 @@ SEMI_SUPERVISED = register(Grid(
           "shot_vae": dict(_SS, model="shot", alpha=100.0, smooth=True, interpolate=True,
                            smoothing="mixup", margin=True),
           "m2_interp": dict(_SS, model="shot", alpha=100.0, smooth=False, interpolate=True,
-                            margin=True)},
+                            margin=True),
+          # does the VAE matter? the classifier with interpolation consistency and no ELBO
+          "supervised_interp": dict(_SS, model="shot", alpha=100.0, smooth=False,
+                                    interpolate=True, elbo=False),
+          # labels per class: 5 and 50 (the arms above have 10), 20 epochs over the unlabelled
+          # digits (70-79 steps each); described on seeds 0-4
+          **{f"{arm}_l{n}": dict(config, labels_per_class=n)
+             for n in (5, 50) for arm, config in (
+                 ("supervised", dict(_SS, model="supervised")),
+                 ("m2", dict(_SS, model="m2", alpha=100.0)),
+                 ("shot_vae", dict(_SS, model="shot", alpha=100.0, smooth=True,
+                                   interpolate=True, smoothing="mixup")))}},
     seeds=tuple(range(10)), pilot_seeds=(100, 101, 102, 103, 104),
     keep_weights={"m2": (0,), "m2_alpha0": (0,), "shot_vae": (0,)}))
 

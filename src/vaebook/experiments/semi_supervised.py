@@ -76,7 +76,8 @@ def build_model(config: Mapping[str, Any], seed: int, device: str = "cpu") -> M2
         model = SHOTVAE(**NETWORK, alpha=alpha, smooth=config["smooth"],
                         interpolate=config["interpolate"],
                         smoothing=config.get("smoothing", "mixup"),
-                        ramp_steps=int(0.4 * steps))  # the code reaches its max at 40%
+                        ramp_steps=int(0.4 * steps),  # the code reaches its max at 40%
+                        elbo=bool(config.get("elbo", True)))
     else:
         model = M2(**NETWORK, alpha=alpha)
     streams = Streams(seed, device)
@@ -119,7 +120,9 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     x, y = data.mnist5k("train")
     x_test, y_test = data.mnist5k("test")
     x, y, x_test, y_test = (t.to(device) for t in (x, y, x_test, y_test))
-    lab, unl = split_labelled(y.cpu(), LABELS_PER_CLASS, seed=seed)
+    labels = check_int(config.get("labels_per_class", LABELS_PER_CLASS),
+                       "config['labels_per_class']", minimum=1)
+    lab, unl = split_labelled(y.cpu(), labels, seed=seed)
     split = (lab.to(device), unl.to(device))
     model = build_model(config, seed, device).to(device)
     num_epochs = int(config["num_epochs"])

@@ -166,17 +166,24 @@ class SHOTVAE(M2):
     cross-entropy, 1 (``--wrd``); it is multiplied by alpha like the labelled term;
     w2_weight: max weight of the squared W2 term, in nats of ELBO, 1 (``--pwm``, which the code
     multiplies by the KL weight); ramp_steps: steps until both weights reach their max (the code
-    reaches ``--wrd`` at 0.4 of training, ``--wmf``).
+    reaches ``--wrd`` at 0.4 of training, ``--wmf``);
+    elbo: False trains no VAE at all: the classifier q(y|x) with the labelled cross-entropy and
+    the interpolation consistency term only (needs interpolate=True, smooth=False): does the
+    VAE matter?
     """
 
     def __init__(self, *args, smooth: bool = True, interpolate: bool = True,
                  smoothing: str = "mixup", label_smoothing: float = 0.1,
                  smooth_beta: float = 0.1, interp_beta: float = 2.0,
                  consistency_weight: float = 1.0, w2_weight: float = 1.0,
-                 ramp_steps: int = 400, **kwargs) -> None:
+                 ramp_steps: int = 400, elbo: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         check_bool(smooth, "smooth")
         check_bool(interpolate, "interpolate")
+        check_bool(elbo, "elbo")
+        if not elbo and (smooth or not interpolate):
+            raise ValueError("elbo=False trains the classifier with interpolation consistency "
+                             "only: it needs interpolate=True and smooth=False")
         for name, value in (("smooth_beta", smooth_beta), ("interp_beta", interp_beta)):
             check_number(value, name, minimum=0, strict_min=True,
                          expected="a positive number (the Beta distribution's parameter)")
@@ -192,8 +199,8 @@ class SHOTVAE(M2):
         self.smoothing, self.label_smoothing = smoothing, float(label_smoothing)
         self.smooth_beta, self.interp_beta = float(smooth_beta), float(interp_beta)
         self.consistency_weight, self.w2_weight = float(consistency_weight), float(w2_weight)
-        self.ramp_steps = int(ramp_steps)
-        self.config.update(smooth=self.smooth, interpolate=self.interpolate,
+        self.ramp_steps, self.elbo = int(ramp_steps), bool(elbo)
+        self.config.update(elbo=self.elbo, smooth=self.smooth, interpolate=self.interpolate,
                            smoothing=self.smoothing, label_smoothing=self.label_smoothing,
                            smooth_beta=self.smooth_beta, interp_beta=self.interp_beta,
                            consistency_weight=self.consistency_weight, w2_weight=self.w2_weight,
@@ -253,6 +260,8 @@ class SHOTVAE(M2):
         loss, ..."""
         check_int(step, "step", minimum=0)
         check_labels(y_lab, self.num_classes, len(x_lab))
+        if not self.elbo:
+            return self._consistency_only_loss(x_lab, y_lab, x_unl, step)
         if self.smooth and self.smoothing == "epsilon":
             lab = self.epsilon_smooth_loss(x_lab, y_lab)
         else:
@@ -276,3 +285,15 @@ class SHOTVAE(M2):
             out.update(ce_interp=oi["ce"].detach(), w2=oi["w2"].detach())
         out["loss"] = loss
         return out
+
+    def _consistency_only_loss(self, x_lab: torch.Tensor, y_lab: torch.Tensor,
+                               x_unl: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
+        """alpha (CE(y, q(y|x)) + ramp * w CE(p_tilde, q(y|x_tilde))): no ELBO, no W2."""
+        ce = F.cross_entropy(self.infer(x_lab)[2], y_lab)
+        mu, logvar, logits = self.infer(x_unl)
+        lam, perm = self._draw(self.interp_beta, len(x_unl), x_unl.device, "mix/unlabelled")
+        target = interpolation_targets(logits, mu, logvar, lam, perm)[0]
+        ce_interp = soft_cross_entropy(self.infer(mix(x_unl, lam, perm))[2], target).mean()
+        weight = ramp(step, self.ramp_steps) * self.consistency_weight
+        return dict(loss=self.alpha * (ce + weight * ce_interp), ce=ce.detach(),
+                    ce_interp=ce_interp.detach())
