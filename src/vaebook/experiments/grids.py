@@ -194,6 +194,14 @@ SEMI_SUPERVISED = register(Grid(
                            smoothing="mixup", margin=True),
           "m2_interp": dict(_SS, model="shot", alpha=100.0, smooth=False, interpolate=True,
                             margin=True),
+          # longer (descriptions): branches of 30 epochs after the branch point (seeds 0-5), and
+          # the smoothing arms of 002-d trained 30 epochs (seeds 0-4)
+          "m2_branch30": dict(_SS, model="m2", alpha=100.0, num_epochs=40, branch_epoch=10),
+          "m2_e30": dict(_SS, model="m2", alpha=100.0, num_epochs=30),
+          "smooth_mixup_e30": dict(_SS, model="shot", alpha=100.0, smooth=True,
+                                   interpolate=False, smoothing="mixup", num_epochs=30),
+          "smooth_epsilon_e30": dict(_SS, model="shot", alpha=100.0, smooth=True,
+                                     interpolate=False, smoothing="epsilon", num_epochs=30),
           # does the VAE matter? the classifier with interpolation consistency and no ELBO
           "supervised_interp": dict(_SS, model="shot", alpha=100.0, smooth=False,
                                     interpolate=True, elbo=False),
