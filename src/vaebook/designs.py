@@ -480,89 +480,94 @@ _SC_PILOT = (100, 101, 102, 103, 104)
 # form of 003-c's TC part (a 20% tolerance relative to the active variables' own TC) was replaced
 # after the pilot showed that TC at the estimator's noise floor (1e-4 to 2e-4 nats, where a
 # relative difference is noise); every other statistic is as written before the pilot.
-_commit(Design(
-    claim="003-a", grid="selective_collapse", arms=("beta8",),
+def _sc(**entry) -> None:
+    """A chapter-7 design: grid selective_collapse, arm beta8, pilot seeds 100-104, N = 5."""
+    _commit(Design(grid="selective_collapse", arms=("beta8",), pilot_seeds=_SC_PILOT, n_final=5,
+                   **entry))
+
+
+_sc(
+    claim="003-a",
     statistic="selective_collapse/tc_log_ratio",
     description="log(Gaussian TC of the mean representation / TC of the sampled one), all "
                 "variables",
-    delta=0.2231, unit="log ratio", pilot_seeds=_SC_PILOT,
-    pilot_values=(6.3517, 6.9678, 6.9528, 6.7048, 6.9204), n_final=5,
+    delta=0.2231, unit="log ratio",
+    pilot_values=(6.3517, 6.9678, 6.9528, 6.7048, 6.9204),
     note="Scale-free, as the issue asked: the TC in nats grows without bound as passive means "
          "approach collinearity. delta = log 1.25: a mean-representation TC at least 25% above "
-         "the sampled one's is the smallest excess we call 'more correlated'. " + _SC_NOTE))
-_commit(Design(
-    claim="003-b", part="subset", grid="selective_collapse", arms=("beta8",),
+         "the sampled one's is the smallest excess we call 'more correlated'. " + _SC_NOTE)
+_sc(
+    claim="003-b", part="subset",
     statistic="selective_collapse/few_active",
     description="0.5 minus the fraction of the 10 variables that are active",
-    delta=0.1, unit="fraction", pilot_seeds=_SC_PILOT, pilot_values=(0.3,) * 5, n_final=5,
+    delta=0.1, unit="fraction", pilot_values=(0.3,) * 5,
     note="delta: one variable in ten. Every pilot model had the same counts (2 active, 1 mixed, "
-         "7 passive), so the pilot's SD is 0 and N is the rule's minimum. " + _SC_NOTE))
-_commit(Design(
-    claim="003-b", part="passive", grid="selective_collapse", arms=("beta8",),
+         "7 passive), so the pilot's SD is 0 and N is the rule's minimum. " + _SC_NOTE)
+_sc(
+    claim="003-b", part="passive",
     statistic="selective_collapse/rest_passive",
     description="the fraction of the non-active variables that are passive, minus 0.5 (mixed "
                 "variables count against the claim)",
-    delta=0.1, unit="fraction", pilot_seeds=_SC_PILOT, pilot_values=(0.375,) * 5, n_final=5,
-    note="The majority form of 'the rest are passive'. delta: one variable in ten. " + _SC_NOTE))
-_commit(Design(
-    claim="003-c", part="tc", grid="selective_collapse", arms=("beta8",),
+    delta=0.1, unit="fraction", pilot_values=(0.375,) * 5,
+    note="The majority form of 'the rest are passive'. delta: one variable in ten. " + _SC_NOTE)
+_sc(
+    claim="003-c", part="tc",
     statistic="selective_collapse/active_tc_equal",
     description="0.1 minus |TC(mean) - TC(sampled)| of the active variables as a share of the "
                 "all-variable mean-minus-sampled TC gap",
-    delta=0.0, unit="share of the gap", pilot_seeds=_SC_PILOT, pilot_values=(0.1,) * 5,
-    n_final=5,
+    delta=0.0, unit="share of the gap", pilot_values=(0.1,) * 5,
     note="An equivalence claim: the active variables hold at most a tenth of the discrepancy the "
          "paper explains. The tolerance is relative to that discrepancy (the active variables' "
-         "own TC is 1e-4 to 2e-4 nats in the pilot, at the estimator's noise floor). " + _SC_NOTE))
-_commit(Design(
-    claim="003-c", part="scores", grid="selective_collapse", arms=("beta8",),
+         "own TC is 1e-4 to 2e-4 nats in the pilot, at the estimator's noise floor). " + _SC_NOTE)
+_sc(
+    claim="003-c", part="scores",
     statistic="selective_collapse/active_scores_equal",
     description="0.05 minus the largest |mean - sampled| difference among MIG, DCI "
                 "disentanglement and SAP of the active variables",
-    delta=0.0, unit="score", pilot_seeds=_SC_PILOT,
-    pilot_values=(-0.0141, -0.0243, -0.0212, -0.0195, -0.0179), n_final=5,
+    delta=0.0, unit="score",
+    pilot_values=(-0.0141, -0.0243, -0.0212, -0.0195, -0.0179),
     note="'Equally disentangled', scored by chapter 6's metrics on the active variables (active "
          "and mixed when fewer than two are active). Tolerance: 0.05 on scores whose ceiling is "
-         "1. " + _SC_NOTE))
-_commit(Design(
-    claim="003-d", part="share", grid="selective_collapse", arms=("beta8",),
+         "1. " + _SC_NOTE)
+_sc(
+    claim="003-d", part="share",
     statistic="selective_collapse/passive_gap_share",
     description="share of the mean-minus-sampled TC gap that removing the passive variables "
                 "takes away, minus 0.5",
-    delta=0.0, unit="share of the gap", pilot_seeds=_SC_PILOT,
-    pilot_values=(0.4999, 0.5, 0.5, 0.5, 0.5), n_final=5,
+    delta=0.0, unit="share of the gap",
+    pilot_values=(0.4999, 0.5, 0.5, 0.5, 0.5),
     note="The causal reading of 'cause': remove the passive variables and see how much of the "
          "gap goes; they cause the discrepancy when they account for most of it (more than "
-         "half). " + _SC_NOTE))
-_commit(Design(
-    claim="003-d", part="sampled", grid="selective_collapse", arms=("beta8",),
+         "half). " + _SC_NOTE)
+_sc(
+    claim="003-d", part="sampled",
     statistic="selective_collapse/passive_sampled_uncorrelated",
     description="0.05 minus the passive variables' mean |correlation| in the sampled "
                 "representation",
-    delta=0.0, unit="|corr|", pilot_seeds=_SC_PILOT,
-    pilot_values=(0.0401, 0.0415, 0.041, 0.042, 0.044), n_final=5,
+    delta=0.0, unit="|corr|",
+    pilot_values=(0.0401, 0.0415, 0.041, 0.042, 0.044),
     note="'Uncorrelated in the sampled one': independent codes on 10,000 points give a mean "
-         "|correlation| of about 0.01. " + _SC_NOTE))
-_commit(Design(
-    claim="003-e", part="tc", grid="selective_collapse", arms=("beta8",),
+         "|correlation| of about 0.01. " + _SC_NOTE)
+_sc(
+    claim="003-e", part="tc",
     statistic="selective_collapse/removal_lowers_tc",
     description="share of the mean representation's TC that removing the passive variables "
                 "takes away",
-    delta=0.1, unit="share", pilot_seeds=_SC_PILOT,
-    pilot_values=(0.9998, 0.9999, 0.9999, 0.9997, 0.9998), n_final=5,
-    note="delta: a tenth of the TC; less would not be worth the removal. " + _SC_NOTE))
-_commit(Design(
-    claim="003-e", part="downstream", grid="selective_collapse", arms=("beta8",),
+    delta=0.1, unit="share",
+    pilot_values=(0.9998, 0.9999, 0.9999, 0.9997, 0.9998),
+    note="delta: a tenth of the TC; less would not be worth the removal. " + _SC_NOTE)
+_sc(
+    claim="003-e", part="downstream",
     statistic="selective_collapse/removal_costless",
     description="0.05 minus the cost of removing the passive variables: the mean over the five "
                 "factors of score(all) - score(kept), the larger of a linear and a "
                 "gradient-boosted-trees read-out",
-    delta=0.0, unit="accuracy or R^2", pilot_seeds=_SC_PILOT,
-    pilot_values=(0.049, 0.0463, 0.0442, 0.0496, 0.0471), n_final=5,
+    delta=0.0, unit="accuracy or R^2",
+    pilot_values=(0.049, 0.0463, 0.0442, 0.0496, 0.0471),
     note="The read-outs of disentanglement_lib's downstream task (a linear model and boosted "
          "trees), averaged over factors as it does; shape is scored by accuracy, the ordered "
          "factors by R^2 of their index. The worst single factor is reported, not judged. "
-         + _SC_NOTE))
+         + _SC_NOTE)
 
 def check_design(design: Design) -> None:
     """Refuse an inconsistent design: unknown statistic, pilot seeds among the finals, or an N
