@@ -661,6 +661,11 @@ cases("vaebook.experiments.selective_collapse.load_model", V, "corrupt|truncated
 cases("vaebook.experiments.selective_collapse.evaluate", T, "model|x", ae=lambda: sc.evaluate(AE, X, FACTORS[:6]))
 cases("vaebook.experiments.selective_collapse.weakest", V, "weakest|Evidence", none=lambda: sc.weakest())
 cases("vaebook.experiments.selective_collapse.weakest", T, "Evidence", bad=lambda: sc.weakest(EVIDENCE, 0.5))
+cases("vaebook.experiments.selective_collapse.describe", T, "model|x", ae=lambda: sc.describe(AE, X, FACTORS[:6]))
+cases("vaebook.experiments.selective_collapse.run", V, "config|eval_epochs|seed", partial=lambda: sc.run(dict(beta=8.0), 0),
+      late=lambda: sc.run(dict(beta=8.0, num_epochs=1, eval_epochs=[2], batch_size=64, lr=1e-3), 0),
+      seed=lambda: sc.run(dict(beta=8.0, num_epochs=1, eval_epochs=[1], batch_size=64, lr=1e-3), -1))
+cases("vaebook.experiments.selective_collapse.load_run", V, "weights", none=lambda: sc.load_run(dict(grid="selective_collapse", arm="beta8", seed=3, weights=None)))
 
 _LD_BAD = {"lr_inf": (["--lr", "inf"], "--lr"), "lr_nan": (["--lr", "nan"], "--lr"), "lr_zero": (["--lr", "0"], "--lr"),
            "max_train": (["--max-train", "-5"], "--max-train"), "seed": (["--seeds", "-1"], "--seeds"),

@@ -210,8 +210,21 @@ def test_one_shipped_record_per_grid_is_reproduced_by_the_current_code(grid):
     assert record["key"] == runner.run_key(grid, record["arm"], record["config"], record["seed"])
     again, _ = runner.execute(grid, record["arm"], record["seed"],
                               threads=record["provenance"]["threads"])
-    for name, value in record["evaluation"].items():
-        if isinstance(value, float):
-            assert again["evaluation"][name] == pytest.approx(value, rel=1e-3, abs=1e-4), name
-        else:
-            assert again["evaluation"][name] == value, name
+    _assert_close(again["evaluation"], record["evaluation"], "evaluation")
+
+
+def _assert_close(got, want, where: str) -> None:
+    """Equal JSON values, floats within rel 1e-3 / abs 1e-4 at any depth (lists and dicts of
+    floats too: a thread count or BLAS can move the last digits)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), where
+        for key in want:
+            _assert_close(got[key], want[key], f"{where}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for i, (a, b) in enumerate(zip(got, want, strict=True)):
+            _assert_close(a, b, f"{where}[{i}]")
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-3, abs=1e-4, nan_ok=True), where
+    else:
+        assert got == want, where
