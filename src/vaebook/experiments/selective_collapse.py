@@ -42,7 +42,7 @@ import torch
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
-from vaebook import collapse, metrics, train, utils
+from vaebook import collapse, losses, metrics, train, utils
 from vaebook.checks import check_int, check_int_sequence, check_number
 from vaebook.data.dsprites import FACTOR_NAMES, DSprites
 from vaebook.experiments import _check_args, provenance
@@ -342,14 +342,6 @@ def describe(model: VAE, x_eval: torch.Tensor, f_eval: np.ndarray, *, seed: int 
     return out
 
 
-def _elbo_terms(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    mu, logvar = model.encode(x)
-    z = mu + torch.exp(0.5 * logvar) * eps
-    rec = -model.log_likelihood(model.decode(z), x).mean()
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1).mean()
-    return rec, kl
-
-
 def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     """One beta-VAE of the grid: ``config['num_epochs']`` epochs of Adam on the 12,800 training
     images (the first ``config['train_size']`` when given: quick tests), :func:`describe` after
@@ -378,8 +370,10 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
         rec_sum = kl_sum = 0.0
         perm = torch.randperm(len(x_train), generator=order).to(device)
         for idx in perm.split(batch):
-            eps = torch.randn((len(idx), model.latent_dim), generator=noise, device=device)
-            rec, kl = _elbo_terms(model, x_train[idx], eps)
+            mu, logvar = model.encode(x_train[idx])
+            z = losses.reparameterize(mu, logvar, generator=noise)
+            rec = -model.log_likelihood(model.decode(z), x_train[idx]).mean()
+            kl = losses.kl_standard_normal(mu, logvar).sum(dim=1).mean()
             optimizer.zero_grad()
             (rec + beta * kl).backward()
             optimizer.step()
