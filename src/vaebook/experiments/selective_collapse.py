@@ -33,7 +33,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
 
 __all__ = ["CHECKPOINT_DIR", "SCRATCH_DIR", "ARCH", "TRAIN_SIZE", "EVAL_SIZE", "NUM_EPOCHS",
            "data", "checkpoint_path", "provenance", "train_one", "load_model", "evaluate",
-           "describe", "run", "load_run",
+           "describe", "fit_beta_vae", "run", "load_run",
            "weakest", "main"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "selective_collapse"
@@ -342,6 +342,38 @@ def describe(model: VAE, x_eval: torch.Tensor, f_eval: np.ndarray, *, seed: int 
     return out
 
 
+def fit_beta_vae(model: VAE, x_train: torch.Tensor, config: Mapping[str, Any], streams,
+                 on_epoch: Callable[[int, VAE], None] | None = None) -> dict[str, list[float]]:
+    """Train ``model`` with the beta-VAE loss for ``config['num_epochs']`` epochs of Adam
+    (``lr``, ``batch_size``, ``beta`` from config): batches from the stream ``data/order``,
+    z noise from ``noise/elbo``. on_epoch(epoch, model) runs after each epoch, in eval mode.
+    x_train: (N, C, H, W) on the model's device. Returns the per-epoch training rec and kl."""
+    check_number(config["beta"], "beta", minimum=0.0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=float(config["lr"]))
+    beta, batch = float(config["beta"]), int(config["batch_size"])
+    order, noise = streams.generator("data/order", "cpu"), streams.generator("noise/elbo")
+    history: dict[str, list[float]] = dict(rec=[], kl=[])
+    for epoch in range(1, int(config["num_epochs"]) + 1):
+        model.train()
+        rec_sum = kl_sum = 0.0
+        perm = torch.randperm(len(x_train), generator=order).to(x_train.device)
+        for idx in perm.split(batch):
+            mu, logvar = model.encode(x_train[idx])
+            z = losses.reparameterize(mu, logvar, generator=noise)
+            rec = -model.log_likelihood(model.decode(z), x_train[idx]).mean()
+            kl = losses.kl_standard_normal(mu, logvar).sum(dim=1).mean()
+            optimizer.zero_grad()
+            (rec + beta * kl).backward()
+            optimizer.step()
+            rec_sum, kl_sum = rec_sum + rec.item() * len(idx), kl_sum + kl.item() * len(idx)
+        history["rec"].append(rec_sum / len(x_train))
+        history["kl"].append(kl_sum / len(x_train))
+        if on_epoch is not None:
+            model.eval()
+            on_epoch(epoch, model)
+    return history
+
+
 def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     """One beta-VAE of the grid: ``config['num_epochs']`` epochs of Adam on the 12,800 training
     images (the first ``config['train_size']`` when given: quick tests), :func:`describe` after
@@ -360,30 +392,14 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     model = dsprites_vae(latent_dim=10, image_shape=tuple(x_train.shape[1:]), **ARCH)
     streams = Streams(seed, device)
     model = init_module(model, streams, "init/model").to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=float(config["lr"]))
-    beta, batch = float(config["beta"]), int(config["batch_size"])
-    order, noise = streams.generator("data/order", "cpu"), streams.generator("noise/elbo")
-    history: dict[str, list[float]] = dict(rec=[], kl=[])
     by_epoch: dict[str, Any] = {}
-    for epoch in range(1, int(config["num_epochs"]) + 1):
-        model.train()
-        rec_sum = kl_sum = 0.0
-        perm = torch.randperm(len(x_train), generator=order).to(device)
-        for idx in perm.split(batch):
-            mu, logvar = model.encode(x_train[idx])
-            z = losses.reparameterize(mu, logvar, generator=noise)
-            rec = -model.log_likelihood(model.decode(z), x_train[idx]).mean()
-            kl = losses.kl_standard_normal(mu, logvar).sum(dim=1).mean()
-            optimizer.zero_grad()
-            (rec + beta * kl).backward()
-            optimizer.step()
-            rec_sum, kl_sum = rec_sum + rec.item() * len(idx), kl_sum + kl.item() * len(idx)
-        history["rec"].append(rec_sum / len(x_train))
-        history["kl"].append(kl_sum / len(x_train))
+
+    def on_epoch(epoch: int, m: VAE) -> None:
         if epoch in config["eval_epochs"]:
-            model.eval()
-            by_epoch[str(epoch)] = describe(model.cpu(), x_eval, f_eval, seed=seed)
-            model.to(device)
+            by_epoch[str(epoch)] = describe(m.cpu(), x_eval, f_eval, seed=seed)
+            m.to(device)
+
+    history = fit_beta_vae(model, x_train, config, streams, on_epoch=on_epoch)
     evaluation = dict(by_epoch[str(max(config["eval_epochs"]))], by_epoch=by_epoch)
     return RunResult(evaluation, history, model.cpu().state_dict())
 

@@ -5,7 +5,8 @@ Supervised metrics are plain functions of ``codes`` (N, D) and integer ``factors
 FactorVAE scores intervene on the factors, so they take a representation function and a
 ground-truth sampler (:mod:`vaebook.metrics.intervention`). Unsupervised ones take codes only:
 :func:`gaussian_total_correlation`, :func:`gaussian_wasserstein_correlation`,
-:func:`mutual_information_score`, :func:`correlation_matrix`.
+:func:`mutual_information_score`, :func:`correlation_matrix`. :func:`all_scores` gives them all
+for one representation.
 
 Every function checks its input: (N, D) finite codes, at least 20 samples, integer factors
 with the same N and no constant factor; otherwise it raises ValueError or TypeError.
@@ -38,6 +39,7 @@ from vaebook.metrics.predictive import (
     sap,
     sap_score_matrix,
 )
+from vaebook.metrics.summary import SCORE_NAMES, all_scores
 
 __all__ = [
     "discretize", "mutual_info_matrix", "factor_entropies", "mig", "modularity",
@@ -47,4 +49,5 @@ __all__ = [
     "GroundTruthSampler", "beta_vae_score", "factor_vae_score",
     "covariance", "correlation_matrix", "mean_abs_correlation", "gaussian_tc_from_cov",
     "gaussian_total_correlation", "gaussian_wasserstein_correlation",
+    "SCORE_NAMES", "all_scores",
 ]
