@@ -64,6 +64,31 @@ def _tiny_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
     return float(evaluations["local1"]["probe"]) - float(evaluations["factorised"]["probe"])
 
 
+# ---- chapter 2 (grid representations): 16-dimensional codes, 50 epochs, 1,000 test digits ------
+@statistic("representations/autoencoder_gain")
+def _autoencoder_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Cross-validated linear-probe accuracy: the autoencoder's code minus the beta = 1 VAE's
+    mean (the same seed: the same initial encoder trunk and batches)."""
+    return (float(evaluations["autoencoder"]["mean_linear"])
+            - float(evaluations["beta1"]["mean_linear"]))
+
+
+@statistic("representations/mean_not_worse")
+def _mean_not_worse(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """The beta = 1 VAE's mean minus its sampled code (cross-validated linear probe), plus the
+    margin 0.01: positive when the mean loses less than one point of accuracy to the sample."""
+    ev = evaluations["beta1"]
+    return float(ev["mean_linear"]) - float(ev["sample_linear"]) + 0.01
+
+
+@statistic("representations/collapse_class_loss")
+def _collapse_class_loss(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """Class information of a sampled z (nats, logistic-regression bound): beta = 1 minus the
+    collapsed beta = 16 (same seed)."""
+    return (float(evaluations["beta1"]["sample_class_nats"])
+            - float(evaluations["beta16"]["sample_class_nats"]))
+
+
 # ---- chapter 3 (grid local_decoders): each is one seed's local-minus-factorised effect ---------
 @statistic("local_decoders/rate_saving")
 def _rate_saving(evaluations: Mapping[str, Mapping[str, Any]]) -> float:

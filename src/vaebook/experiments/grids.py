@@ -8,6 +8,9 @@ see the same batches.
 
 - ``tiny``: a PixelCNN VAE on 500 digits for 10 steps, factorised vs local decoder; seconds a
   run. It exercises the runner in the tests and in a reader's first try.
+- ``representations``: chapter 2 (:func:`vaebook.experiments.representations.run`): pixels,
+  PCA, the autoencoder, VAEs at four betas, the untrained encoder and a VAE with a local
+  autoregressive decoder, 50 epochs, probed with a cross-validated linear probe.
 - ``local_decoders``: chapter 3's recipe (Zhang et al.'s MLP encoder 784-400-400, z = 2, 32
   decoder channels, 1,520 steps of 100 with the KL weight annealed per step over the first
   760), the five decoders with the MLP encoder, two with the book's conv encoder, and the
@@ -35,6 +38,7 @@ from vaebook import data, probes, train, utils
 from vaebook.checks import InputTypeError
 from vaebook.experiments import disentanglement_metrics as dm
 from vaebook.experiments import local_decoders as ld
+from vaebook.experiments import representations as rp
 from vaebook.experiments import selective_collapse as sc
 from vaebook.experiments import semi_supervised as ss
 from vaebook.experiments.runner import RECORDS_DIR, Grid, RunResult, load_weights, register
@@ -42,7 +46,8 @@ from vaebook.models.pixelcnn import PixelVAE
 from vaebook.seeding import Streams, check_streams, init_module
 
 __all__ = ["build_pixel_vae", "train_pixel_vae", "load_pixel_vae", "TINY", "LOCAL_DECODERS",
-           "SEMI_SUPERVISED", "SELECTIVE_COLLAPSE", "DISENTANGLEMENT_METRICS"]
+           "SEMI_SUPERVISED", "SELECTIVE_COLLAPSE", "DISENTANGLEMENT_METRICS",
+           "REPRESENTATIONS"]
 
 _PIXEL_VAE_KEYS = ("latent_dim", "context", "hidden_channels", "full_layers", "encoder",
                    "encoder_channels", "encoder_hidden")
@@ -242,3 +247,19 @@ DISENTANGLEMENT_METRICS = register(Grid(
     arms={"beta4": dict(_DM, color=False), "beta4_colour": dict(_DM, color=True)},
     seeds=(0, 1, 2, 3, 4), pilot_seeds=(100, 101, 102),
     keep_weights={"beta4": (0,), "beta4_colour": (0,)}))
+
+# Chapter 2: 16-dimensional codes of the 4,000 mnist5k training digits; every trained model gets
+# 50 epochs of 32 Adam steps (1,600; chapter 1 trains 25 epochs), the held-out rate and
+# distortion logged every 5 epochs. Pixels and PCA do not depend on the seed (seed 0 only).
+_RP = dict(num_epochs=50, batch_size=128, lr=1e-3, eval_every=5)
+REPRESENTATIONS = register(Grid(
+    name="representations", run=rp.run,
+    description="chapter 2: pixels, PCA, autoencoder, VAEs (beta 0.25-16), untrained, PixelVAE",
+    arms={"pixels": dict(model="pixels"), "pca": dict(model="pca"),
+          "autoencoder": dict(_RP, model="autoencoder"),
+          **{f"beta{b:g}".replace(".", "_"): dict(_RP, model="vae", beta=float(b))
+             for b in (1, 16, 0.25, 4)},
+          "untrained": dict(_RP, model="vae", beta=1.0, num_epochs=0),
+          "pixel_vae": dict(_RP, model="pixel_vae", context=1)},
+    seeds=tuple(range(30)), pilot_seeds=(100, 101, 102, 103, 104),
+    keep_weights={"autoencoder": (0,), "beta1": (0,), "beta16": (0,), "pixel_vae": (0,)}))
