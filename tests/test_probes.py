@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 import torch
 
-from vaebook.probes import check_features, few_label_curve, knn_probe, linear_probe
+from vaebook.probes import (
+    C_GRID,
+    check_features,
+    cv_linear_probe,
+    few_label_curve,
+    knn_probe,
+    linear_probe,
+)
 
 
 def _separable(n=600, k=4, d=6, seed=0):
@@ -151,3 +158,31 @@ def test_flags_must_be_booleans(probe):
         probe(zt, yt, zs, ys, per_example="yes")
     with pytest.raises(TypeError, match="standardize must be True or False"):
         probe(zt, yt, zs, ys, standardize=1)
+
+
+def test_cv_probe_chooses_c_on_training_labels_only():
+    z_tr, y_tr, z_te, y_te = _separable()
+    out = cv_linear_probe(z_tr, y_tr, z_te, y_te)
+    assert out["accuracy"] == 1.0 and out["C"] in C_GRID
+    assert len(out["cv"]) == len(out["test_by_C"]) == len(C_GRID)
+    assert out["cv"][list(C_GRID).index(out["C"])] == max(out["cv"])
+    # shuffling the test labels changes the test accuracy, never the chosen C
+    shuffled = np.random.default_rng(0).permutation(y_te)
+    assert cv_linear_probe(z_tr, y_tr, z_te, shuffled)["C"] == out["C"]
+    z_tr, y_tr, z_te, y_te = _noise()
+    assert abs(cv_linear_probe(z_tr, y_tr, z_te, y_te)["accuracy"] - 0.25) < 0.06
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(Cs=()), "Cs must be"), (dict(Cs=(1.0, -1.0)), "Cs must be"),
+    (dict(folds=1), "folds"), (dict(seed=-1), "seed")])
+def test_cv_probe_bad_inputs(kwargs, message):
+    z_tr, y_tr, z_te, y_te = _separable()
+    with pytest.raises(ValueError, match=message):
+        cv_linear_probe(z_tr, y_tr, z_te, y_te, **kwargs)
+
+
+def test_cv_probe_needs_enough_labels_per_class_for_its_folds():
+    z_tr, y_tr, z_te, y_te = _separable()
+    with pytest.raises(ValueError, match="at least folds=5"):
+        cv_linear_probe(z_tr[:12], y_tr[:12], z_te, y_te)
