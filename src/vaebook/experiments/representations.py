@@ -36,7 +36,8 @@ from vaebook.models.pixelcnn import PixelVAE
 from vaebook.models.vae import VAE
 from vaebook.seeding import Streams, init_module
 
-__all__ = ["MODELS", "LATENT_DIM", "NUM_LABELS", "build", "codes", "evaluate", "run", "load_run"]
+__all__ = ["MODELS", "LATENT_DIM", "NUM_LABELS", "build", "codes", "evaluate", "fit", "run",
+           "load_run"]
 
 MODELS = ("pixels", "pca", "autoencoder", "vae", "pixel_vae")
 LATENT_DIM = 16
@@ -142,18 +143,17 @@ def _check_config(config: Any) -> None:
         check_int(config["eval_every"], "eval_every", minimum=1)
 
 
-def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
-    """One code of the grid: trained (when it is a model) and described by :func:`evaluate`."""
-    from vaebook.experiments.runner import RunResult
-
+def fit(config: Mapping[str, Any], seed: int, device: str = "cpu"
+        ) -> tuple[torch.nn.Module, dict[str, list[float]]]:
+    """Build and train the model of a config (autoencoder, vae or pixel_vae) for
+    ``config['num_epochs']`` epochs (0: untrained). Returns (model in eval mode, history): the
+    training terms per epoch and the held-out rate and distortion every ``eval_every`` epochs
+    (``test_epoch``, ``test_rate``, ``test_distortion``; the autoencoder's rate is 0)."""
     _check_config(config)
-    check_int(seed, "seed", minimum=0)
-    if config["model"] in ("pixels", "pca"):
-        return RunResult(evaluate(None, config, seed=seed), {})
     model = build(config, seed).to(device)
     history: dict[str, list[float]] = dict(test_epoch=[], test_rate=[], test_distortion=[])
     if config["num_epochs"] == 0:
-        return RunResult(evaluate(model, config, seed=seed), history)
+        return model.eval(), history
     x_train, _ = data.mnist5k("train")
     x_test, _ = data.mnist5k("test")
     streams = Streams(seed, device)
@@ -188,7 +188,21 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
                        order_generator=streams.generator("data/order", "cpu"))
     held_out(config["num_epochs"])
     history.update(fitted)
-    return RunResult(evaluate(model, config, seed=seed), history, model.cpu().state_dict())
+    return model.eval(), history
+
+
+def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
+    """One code of the grid: trained by :func:`fit` (when it is a model) and described by
+    :func:`evaluate`."""
+    from vaebook.experiments.runner import RunResult
+
+    _check_config(config)
+    check_int(seed, "seed", minimum=0)
+    if config["model"] in ("pixels", "pca"):
+        return RunResult(evaluate(None, config, seed=seed), {})
+    model, history = fit(config, seed, device)
+    weights = model.cpu().state_dict() if config["num_epochs"] > 0 else None
+    return RunResult(evaluate(model, config, seed=seed), history, weights)
 
 
 def load_run(record: Mapping[str, Any]) -> torch.nn.Module:
