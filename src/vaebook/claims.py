@@ -102,8 +102,8 @@ CLAIMS: dict[str, Claim] = {
                    "textbook result, no paper setting"),
     "102-a": Claim("(the book's own check) a VAE's mean codes probe at least as well as its "
                    "sampled codes", 2, "textbook result, no paper setting"),
-    "102-b": Claim("(the book's own check) a collapsed latent (a small fraction of the rate) probes "
-                   "worse than an active one", 2, "textbook result, no paper setting"),
+    "102-b": Claim("(the book's own check) a collapsed latent (a small fraction of the rate) carries "
+                   "less class information than an active one", 2, "textbook result, no paper setting"),
     "000-a": Claim("a VAE's mean representation is less competitive for classification than a "
                    "non-latent model's (e.g. a deterministic autoencoder)", 2, _PAPER_000),
     "000-b": Claim("with a decoder that can model only local structure, the latent captures the "
