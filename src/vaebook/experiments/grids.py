@@ -263,5 +263,4 @@ REPRESENTATIONS = register(Grid(
           "beta1_e25": dict(_RP, model="vae", beta=1.0, num_epochs=25),  # chapter 1's budget
           "pixel_vae": dict(_RP, model="pixel_vae", context=1)},
     seeds=tuple(range(30)), pilot_seeds=(100, 101, 102, 103, 104),
-    keep_weights={"autoencoder": (0,), "pixel_vae": (0,),
-                  **{f"beta{b}": (0,) for b in ("0_25", "1", "4", "16")}}))
+    keep_weights={"autoencoder": (0,), "beta1": (0,), "beta16": (0,), "pixel_vae": (0,)}))
