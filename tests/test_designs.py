@@ -102,3 +102,16 @@ def test_committed_designs_are_consistent():
 def test_unknown_claim_has_a_clear_error():
     with pytest.raises(ValueError, match="has no design"):
         designs.get_design("999-z")
+
+
+def test_every_committed_design_follows_from_its_shipped_pilot_records():
+    """The registration is checkable: each design's pilot values are its statistic on the
+    shipped pilot records, and its N is what the rule plans from them."""
+    from vaebook import stats
+
+    for key, design in designs.DESIGNS.items():
+        values = designs.pilot_effects(design.statistic, design.grid, design.arms,
+                                       design.pilot_seeds)
+        assert values == pytest.approx(design.pilot_values, abs=6e-4), key
+        planned = stats.seeds_needed(design.pilot_values, delta=design.delta)
+        assert planned == (design.n_final, design.capped), key
