@@ -205,9 +205,17 @@ def test_one_shipped_record_per_grid_is_reproduced_by_the_current_code(grid):
     a record the current code cannot reproduce fails here."""
     g = runner.get_grid(grid)
     shipped = [runner.read_record(p) for p in (runner.RECORDS_DIR / grid).glob("*/s*.json")]
-    record = min(shipped, key=lambda r: r["provenance"]["wall_seconds"])
-    assert record["config"] == g.config(record["arm"]), "the grid's config changed: re-run it"
-    assert record["key"] == runner.run_key(grid, record["arm"], record["config"], record["seed"])
+    for record in shipped:
+        assert record["config"] == g.config(record["arm"]), "the grid's config changed: re-run it"
+        assert record["key"] == runner.run_key(grid, record["arm"], record["config"],
+                                               record["seed"])
+    # seeded runs repeat exactly on the same machine only: another CPU sums in another order
+    cpu = runner.machine()["cpu"]
+    here = [r for r in shipped if r["provenance"].get("machine", {}).get("cpu") == cpu]
+    if not here:
+        pytest.skip(f"no shipped {grid} record was made on this CPU ({cpu}); records come from "
+                    f"{sorted({r['provenance'].get('machine', {}).get('cpu') for r in shipped})}")
+    record = min(here, key=lambda r: r["provenance"]["wall_seconds"])
     if "eval_epochs" in record["config"]:  # minutes a run: reproduce the first evaluation
         _reproduce_first_evaluation(g, record)
         return
