@@ -22,9 +22,9 @@ import torch
 from sklearn.linear_model import LinearRegression
 
 from vaebook import collapse, metrics, utils
-from vaebook.checks import InputTypeError, check_int, check_int_sequence, check_number
+from vaebook.checks import InputTypeError, check_int
 from vaebook.data.dsprites import DSprites
-from vaebook.experiments.selective_collapse import fit_beta_vae
+from vaebook.experiments.selective_collapse import check_grid_config, fit_beta_vae
 from vaebook.models.family import dsprites_vae
 from vaebook.models.vae import VAE
 
@@ -99,15 +99,6 @@ def evaluate(model: VAE, ds: DSprites, x_eval: torch.Tensor, f_eval: np.ndarray,
     return out
 
 
-def _check_config(config: Any) -> None:
-    if not isinstance(config, Mapping) or any(k not in config for k in GRID_KEYS):
-        raise ValueError(f"config must be a dict with {', '.join(GRID_KEYS)}, got {config!r}")
-    check_number(config["beta"], "beta", minimum=0.0)
-    epochs = check_int_sequence(config["eval_epochs"], "eval_epochs", minimum=1)
-    if max(epochs) > check_int(config["num_epochs"], "num_epochs", minimum=1):
-        raise ValueError(f"eval_epochs {epochs} go beyond num_epochs {config['num_epochs']}")
-
-
 def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     """One model of the grid: :func:`fit_beta_vae` on the training images (the first
     ``config['train_size']`` when given: quick tests), :func:`evaluate` after each epoch in
@@ -115,7 +106,7 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     from vaebook.experiments.runner import RunResult
     from vaebook.seeding import Streams, init_module
 
-    _check_config(config)
+    check_grid_config(config, GRID_KEYS)
     check_int(seed, "seed", minimum=0)
     ds, x_train, x_eval, f_eval = data(bool(config["color"]))
     x_train = x_train[:check_int(config.get("train_size", len(x_train)), "train_size",

@@ -52,7 +52,7 @@ from vaebook.stats import HOLDS, INCONCLUSIVE, NOT_HERE, Evidence
 
 __all__ = ["CHECKPOINT_DIR", "SCRATCH_DIR", "ARCH", "TRAIN_SIZE", "EVAL_SIZE", "NUM_EPOCHS",
            "data", "checkpoint_path", "provenance", "train_one", "load_model", "evaluate",
-           "describe", "fit_beta_vae", "run", "load_run",
+           "describe", "check_grid_config", "fit_beta_vae", "run", "load_run",
            "weakest", "main"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "selective_collapse"
@@ -260,9 +260,11 @@ if __name__ == "__main__":
 GRID_KEYS = ("beta", "num_epochs", "eval_epochs", "batch_size", "lr")
 
 
-def _check_grid_config(config: Any) -> None:
-    if not isinstance(config, Mapping) or any(k not in config for k in GRID_KEYS):
-        raise ValueError(f"config must be a dict with {', '.join(GRID_KEYS)}, got {config!r}")
+def check_grid_config(config: Any, keys: tuple[str, ...] = GRID_KEYS) -> None:
+    """A beta-VAE grid config: a dict with ``keys``, beta >= 0, eval_epochs within num_epochs
+    (ValueError otherwise)."""
+    if not isinstance(config, Mapping) or any(k not in config for k in keys):
+        raise ValueError(f"config must be a dict with {', '.join(keys)}, got {config!r}")
     check_number(config["beta"], "beta", minimum=0.0)
     epochs = check_int_sequence(config["eval_epochs"], "eval_epochs", minimum=1)
     if max(epochs) > check_int(config["num_epochs"], "num_epochs", minimum=1):
@@ -384,7 +386,7 @@ def run(config: Mapping[str, Any], seed: int, device: str = "cpu"):
     from vaebook.experiments.runner import RunResult
     from vaebook.seeding import Streams, init_module
 
-    _check_grid_config(config)
+    check_grid_config(config)
     check_int(seed, "seed", minimum=0)
     x_train, x_eval, f_eval = data()
     x_train = x_train[:check_int(config.get("train_size", len(x_train)), "train_size",
