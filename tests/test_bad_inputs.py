@@ -37,8 +37,10 @@ from vaebook import (
     widgets,
 )
 from vaebook.data import dsprites, mnist
+from vaebook.experiments import disentanglement_metrics as dm
 from vaebook.experiments import grids, runner
 from vaebook.experiments import local_decoders as ld
+from vaebook.experiments import representations as rp
 from vaebook.experiments import selective_collapse as sc
 from vaebook.experiments import semi_supervised as ss
 from vaebook.metrics import _checks as mchecks
@@ -51,7 +53,8 @@ MODULES = [checks, utils, train, importlib.import_module("vaebook.losses"), prob
            importlib.import_module("vaebook.metrics.intervention"),
            importlib.import_module("vaebook.metrics.predictive"), vae, autoencoder, mlp, family,
            m2, shot_vae, wrn, pixelcnn, importlib.import_module("vaebook.experiments"), ld, sc,
-           seeding, designs, runner, grids, ss]
+           seeding, designs, runner, grids, ss, rp, dm,
+           importlib.import_module("vaebook.metrics.summary")]
 losses = MODULES[3]
 
 # Public callables that take no input worth checking, or are plain records / protocols / errors.
@@ -762,6 +765,58 @@ cases("vaebook.checks.exp_limit", T, "dtype", int=lambda: checks.exp_limit(torch
 cases("vaebook.experiments.local_decoders.checkpoint_path", V, "latent_dim|seed", neg_latent=lambda: ld.checkpoint_path(TMP, -1, 1, 0),
       zero_latent=lambda: ld.checkpoint_path(TMP, 0, 1, 0), neg_seed=lambda: ld.checkpoint_path(TMP, 2, 1, -2),
       float_latent=lambda: ld.checkpoint_path(TMP, 2.5, 1, 0), bool_seed=lambda: ld.checkpoint_path(TMP, 2, 1, True))
+
+
+# 7. chapters 2 and 6 on the runner: grid configs, models and probes
+_SC_CFG = dict(beta=4.0, num_epochs=1, batch_size=8, lr=1e-3)
+cases("vaebook.experiments.selective_collapse.fit_beta_vae", V, "config|beta|num_epochs",
+      missing=lambda: sc.fit_beta_vae(VAE, X, dict(beta=1.0), seeding.Streams(0)),
+      neg_beta=lambda: sc.fit_beta_vae(VAE, X, dict(_SC_CFG, beta=-1.0), seeding.Streams(0)),
+      zero_epochs=lambda: sc.fit_beta_vae(VAE, X, dict(_SC_CFG, num_epochs=0), seeding.Streams(0)))
+cases("vaebook.experiments.selective_collapse.fit_beta_vae", T, "VAE",
+      ae=lambda: sc.fit_beta_vae(AE, X, _SC_CFG, seeding.Streams(0)))
+cases("vaebook.experiments.selective_collapse.check_grid_config", V, "config|eval_epochs|beta",
+      list=lambda: sc.check_grid_config([1]),
+      late=lambda: sc.check_grid_config(dict(_SC_CFG, eval_epochs=[2])),
+      nan=lambda: sc.check_grid_config(dict(_SC_CFG, beta=NAN, eval_epochs=[1])))
+cases("vaebook.probes.cv_linear_probe", V, "Cs|folds|at least|seed",
+      no_cs=lambda: probes.cv_linear_probe(ZP, YP, ZP, YP, Cs=()),
+      neg_c=lambda: probes.cv_linear_probe(ZP, YP, ZP, YP, Cs=(1.0, -1.0)),
+      one_fold=lambda: probes.cv_linear_probe(ZP, YP, ZP, YP, folds=1),
+      few_labels=lambda: probes.cv_linear_probe(ZP[:6], YP[:6], ZP, YP),
+      neg_seed=lambda: probes.cv_linear_probe(ZP, YP, ZP, YP, seed=-1))
+cases("vaebook.experiments.representations.build", V, "config|model|seed",
+      no_model=lambda: rp.build({}, 0), gan=lambda: rp.build(dict(model="gan"), 0),
+      neg_seed=lambda: rp.build(dict(model="vae", beta=1.0), -1))
+cases("vaebook.experiments.representations.codes", T, "model",
+      linear=lambda: rp.codes(torch.nn.Linear(2, 2), X))
+cases("vaebook.experiments.representations.evaluate", V, "model|needs",
+      gan=lambda: rp.evaluate(None, dict(model="gan")),
+      no_epochs=lambda: rp.evaluate(None, dict(model="vae", beta=1.0)))
+cases("vaebook.experiments.representations.fit", V, "model|needs|num_epochs",
+      gan=lambda: rp.fit(dict(model="gan"), 0),
+      neg=lambda: rp.fit(dict(model="vae", beta=1.0, num_epochs=-1, batch_size=8, lr=1e-3,
+                              eval_every=1), 0))
+cases("vaebook.experiments.representations.run", V, "model|seed",
+      gan=lambda: rp.run(dict(model="gan"), 0), neg_seed=lambda: rp.run(dict(model="pca"), -1))
+cases("vaebook.experiments.representations.load_run", T, "runner record",
+      list=lambda: rp.load_run([]))
+cases("vaebook.experiments.disentanglement_metrics.data", T, "color",
+      str=lambda: dm.data("yes"))
+cases("vaebook.experiments.disentanglement_metrics.data", V, "train_size|eval_size",
+      zero=lambda: dm.data(False, train_size=0), neg=lambda: dm.data(False, eval_size=-1))
+cases("vaebook.experiments.disentanglement_metrics.evaluate", T, "vaebook VAE",
+      ae=lambda: dm.evaluate(AE, None, X, np.zeros((6, 5), dtype=int)))
+cases("vaebook.experiments.disentanglement_metrics.evaluate", V, "one row of f_eval",
+      short=lambda: dm.evaluate(VAE, None, X, np.zeros((2, 5), dtype=int)))
+cases("vaebook.experiments.disentanglement_metrics.run", V, "config|eval_epochs|seed",
+      missing=lambda: dm.run(dict(beta=4.0), 0),
+      late=lambda: dm.run(dict(grids.DISENTANGLEMENT_METRICS.config("beta4"), eval_epochs=[99]), 0))
+cases("vaebook.experiments.disentanglement_metrics.load_run", T, "runner record",
+      dict_=lambda: dm.load_run({"seed": 0}))
+cases("vaebook.metrics.summary.all_scores", V, "codes|factors|samples",
+      nan=lambda: metrics.all_scores(ZP * NAN, np.zeros((20, 2), dtype=int), None, None),
+      short=lambda: metrics.all_scores(ZP, np.zeros((5, 2), dtype=int), None, None))
 
 
 # ---- the tests ----------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ def build(config: Mapping[str, Any], seed: int) -> torch.nn.Module:
 def codes(model: torch.nn.Module, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray | None]:
     """(mean codes (N, 16), log-variances (N, 16) or None for the autoencoder) of x (N, 1, 28,
     28), in eval mode on the CPU."""
+    if not isinstance(model, (Autoencoder, VAE, PixelVAE)):
+        raise InputTypeError(f"model must be a vaebook Autoencoder, VAE or PixelVAE, got "
+                             f"{type(model).__name__}")
     if isinstance(model, Autoencoder):
         return model.codes(x).numpy().astype(np.float64), None
     mu, logvar = utils.encode(model, x)
@@ -99,6 +102,8 @@ def evaluate(model: torch.nn.Module | None, config: Mapping[str, Any], *, seed: 
     ``kl_per_dim`` and ``active`` (units whose mean varies over the training digits, threshold
     0.01); for the autoencoder ``distortion``.
     """
+    _check_config(config)
+    check_int(seed, "seed", minimum=0)
     x_train, y_train = data.mnist5k("train")
     x_test, y_test = data.mnist5k("test")
     y_train, y_test = y_train.numpy(), y_test.numpy()

@@ -43,7 +43,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
 from vaebook import collapse, losses, metrics, train, utils
-from vaebook.checks import check_int, check_int_sequence, check_number
+from vaebook.checks import InputTypeError, check_int, check_int_sequence, check_number
 from vaebook.data.dsprites import FACTOR_NAMES, DSprites
 from vaebook.experiments import _check_args, provenance
 from vaebook.models.family import BetaVAELoss, dsprites_vae
@@ -350,7 +350,13 @@ def fit_beta_vae(model: VAE, x_train: torch.Tensor, config: Mapping[str, Any], s
     (``lr``, ``batch_size``, ``beta`` from config): batches from the stream ``data/order``,
     z noise from ``noise/elbo``. on_epoch(epoch, model) runs after each epoch, in eval mode.
     x_train: (N, C, H, W) on the model's device. Returns the per-epoch training rec and kl."""
+    if not isinstance(model, VAE):
+        raise InputTypeError(f"model must be a vaebook VAE, got {type(model).__name__}")
+    keys = ("beta", "num_epochs", "batch_size", "lr")
+    if not isinstance(config, Mapping) or any(k not in config for k in keys):
+        raise ValueError(f"config must be a dict with {', '.join(keys)}, got {config!r}")
     check_number(config["beta"], "beta", minimum=0.0)
+    check_int(config["num_epochs"], "num_epochs", minimum=1)
     optimizer = torch.optim.Adam(model.parameters(), lr=float(config["lr"]))
     beta, batch = float(config["beta"]), int(config["batch_size"])
     order, noise = streams.generator("data/order", "cpu"), streams.generator("noise/elbo")
