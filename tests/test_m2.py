@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from vaebook.models.m2 import M2, MLPDecoder, one_hot
+from vaebook.models.m2 import M2, MLPDecoder, PixelDecoder, one_hot
 
 SHAPE = (1, 8, 8)
 
@@ -97,3 +97,57 @@ def test_bad_input():
         M2(image_shape=(28, 28))
     with pytest.raises(TypeError, match="out_dim"):
         M2(image_shape=SHAPE, trunk=torch.nn.Flatten())
+
+
+# ---- M2 with a pixel decoder (chapter 3's claim 000-d) ------------------------------------
+def _pixel_model(context=1):
+    torch.manual_seed(0)
+    dec = PixelDecoder(3 + 4, SHAPE, (8,), context=context)
+    return M2(image_shape=SHAPE, num_classes=4, latent_dim=3, hidden_dims=(16,), decoder=dec)
+
+
+def test_pixel_decoder_is_causal_and_local():
+    m, (x, y) = _pixel_model(context=1), _data(2)
+    z = torch.randn(2, 3)
+    base = m.decode(z, one_hot(y, 4), x)
+    x2 = x.clone()
+    x2[:, :, 4, 4] = 1 - x2[:, :, 4, 4]
+    moved = (m.decode(z, one_hot(y, 4), x2) - base).abs().sum((0, 1)) > 0   # (H, W)
+    assert not moved[:4].any() and not moved[4, :5].any()          # earlier pixels: unchanged
+    assert moved[4, 5] and moved[5, 3:6].all()                      # its causal neighbours move
+    assert not moved[6:].any() and not moved[5, :3].any()          # radius 1: nothing further
+
+
+def test_pixel_decoder_with_no_context_ignores_the_pixels():
+    m, (x, y) = _pixel_model(context=0), _data(3)
+    z = torch.randn(3, 3)
+    assert torch.equal(m.decode(z, one_hot(y, 4), x), m.decode(z, one_hot(y, 4), 1 - x))
+    assert m.reads_pixels and not _model().reads_pixels
+
+
+def test_pixel_decoder_bounds_and_samples():
+    m, (x, y) = _pixel_model(), _data()
+    out = m.unlabelled_elbo(x)
+    assert out["elbo"].shape == (6,) and torch.isfinite(out["elbo"]).all()
+    assert m.labelled_elbo(x, one_hot(y, 4))["rec"].shape == (6,)
+    s1 = m.sample(y, generator=torch.Generator().manual_seed(3))
+    s2 = m.sample(y, generator=torch.Generator().manual_seed(3))
+    assert s1.shape == (6, *SHAPE) and torch.equal(s1, s2)
+    assert set(s1.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_pixel_decoder_bad_input():
+    m, (x, y) = _pixel_model(), _data()
+    z = torch.randn(6, 3)
+    with pytest.raises(ValueError, match="needs x"):
+        m.decode(z, one_hot(y, 4))
+    with pytest.raises(ValueError, match="batch size"):
+        m.decoder(torch.cat([z, one_hot(y, 4)], 1), x[:3])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        m.decode(z, one_hot(y, 4), x * 3)
+    with pytest.raises(ValueError, match="full"):
+        PixelDecoder(7, SHAPE, context="full")
+    with pytest.raises(ValueError, match="image_shape"):
+        PixelDecoder(7, (8, 8))
+    with pytest.raises(ValueError):
+        PixelDecoder(7, SHAPE, context=-1)

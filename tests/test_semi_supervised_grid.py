@@ -88,3 +88,26 @@ def test_label_count_arms_and_the_consistency_only_arm():
         ss.run(dict(GRID.config("supervised_l5"), labels_per_class=0), 0)
     model = ss.build_model(GRID.config("supervised_interp"), 0)
     assert model.elbo is False and model.interpolate and not model.smooth
+
+
+def test_the_pixel_decoder_arms_are_paired_everywhere_but_the_pixel_convolution():
+    plain = ss.build_model(GRID.config("m2"), 2).state_dict()
+    arms = {c: ss.build_model(GRID.config(f"m2_pixel{c}"), 2).state_dict() for c in (0, 1)}
+    for key in plain:                      # the encoder and classifier of the plain M2
+        if not key.startswith("decoder."):
+            assert torch.equal(arms[0][key], plain[key]), key
+            assert torch.equal(arms[1][key], plain[key]), key
+    for key in arms[0]:                    # the pixel decoders differ in the mask only
+        if not key.startswith("decoder.pixels."):
+            assert torch.equal(arms[0][key], arms[1][key]), key
+    assert arms[0]["decoder.pixels.weight"].shape[-1] == 1
+    assert arms[1]["decoder.pixels.weight"].shape[-1] == 3
+    assert designs.STATISTICS["semi_supervised/local_decoder_gain"](
+        {"m2_pixel1": dict(accuracy=0.74), "m2_pixel0": dict(accuracy=0.70)}) == pytest.approx(0.04)
+
+
+def test_a_pixel_decoder_run_trains_and_evaluates():
+    result = ss.run(dict(GRID.config("m2_pixel1"), num_epochs=1), 7)
+    ev = result.evaluation
+    assert 0.0 <= ev["accuracy"] <= 1.0 and ev["elbo"] < 0
+    assert ev["curve"]["step"][-1] == ss.STEPS_PER_EPOCH

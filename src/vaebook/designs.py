@@ -123,6 +123,15 @@ def _conv_probe_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
             - float(evaluations["conv_factorised"]["probe"]))
 
 
+@statistic("semi_supervised/local_decoder_gain")
+def _local_decoder_gain(evaluations: Mapping[str, Mapping[str, Any]]) -> float:
+    """000-d, in the grid semi_supervised: test accuracy of q(y | x) after training M2 whose
+    p(x | y, z) sees the 4 pixels before each pixel (m2_pixel1) minus the same M2 whose pixel
+    decoder sees none (m2_pixel0), 10 labels per class."""
+    return (float(evaluations["m2_pixel1"]["accuracy"])
+            - float(evaluations["m2_pixel0"]["accuracy"]))
+
+
 # ---- chapters 4 and 5 (grid semi_supervised): accuracies on 1,000 test digits, 100 labels -----
 @statistic("semi_supervised/matched_elbo_gap")
 def _matched_elbo_gap(evaluations: Mapping[str, Mapping[str, Any]]) -> float:

@@ -159,7 +159,7 @@ def iw_class_log_likelihood(model: nn.Module, x: torch.Tensor, num_samples: int 
         zk = z.reshape(-1, z.shape[-1]).repeat_interleave(k_cls, dim=0)   # (k*B*K, D)
         yk = eye.to(z.dtype).repeat(num_samples * b, 1)
         xk = xb.repeat(num_samples, 1, 1, 1).repeat_interleave(k_cls, dim=0)
-        log_px = bernoulli_log_likelihood(model.decode(zk, yk), xk).view(num_samples, b, k_cls)
+        log_px = bernoulli_log_likelihood(model.decode(zk, yk, xk), xk).view(num_samples, b, k_cls)
         log_w = log_px + log_ratio[..., None]
         out.append(torch.logsumexp(log_w, dim=0) - math.log(num_samples))   # (B, K)
     model.train(was_training)

@@ -221,9 +221,15 @@ SEMI_SUPERVISED = register(Grid(
                  ("supervised", dict(_SS, model="supervised")),
                  ("m2", dict(_SS, model="m2", alpha=100.0)),
                  ("shot_vae", dict(_SS, model="shot", alpha=100.0, smooth=True,
-                                   interpolate=True, smoothing="mixup")))}},
+                                   interpolate=True, smoothing="mixup")))},
+          # chapter 3's 000-d: M2 whose p(x | y, z) is a pixel decoder that sees the 4 pixels
+          # before each pixel (l = 1) or none (l = 0, the factorised control with the same
+          # parts); 10 epochs (the pixel decoder makes an epoch 4-5x dearer)
+          **{f"m2_pixel{context}": dict(_SS, model="m2", alpha=100.0, num_epochs=10,
+                                        decoder_context=context) for context in (0, 1)}},
     seeds=tuple(range(10)), pilot_seeds=(100, 101, 102, 103, 104),
-    keep_weights={"m2": (0,), "m2_alpha0": (0,), "shot_vae": (0,)}))
+    keep_weights={"m2": (0,), "m2_alpha0": (0,), "shot_vae": (0,), "m2_pixel0": (0,),
+                  "m2_pixel1": (0,)}))
 
 # Chapter 7: beta-VAEs on the 12,800 procedural dSprites images at 32x32 (the disentanglement_lib
 # architecture with halved channels), 30 epochs of 200 Adam steps (6,000), evaluated after

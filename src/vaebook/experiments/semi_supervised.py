@@ -9,6 +9,9 @@ arms are paired by construction. A config says:
 - ``model``: "m2", "shot" (:class:`~vaebook.models.shot_vae.SHOTVAE` with ``smooth``,
   ``interpolate``, ``smoothing``) or "supervised" (the network's classifier on the labels only);
 - ``alpha``, ``num_epochs`` (epochs of 78 steps: 3,900 unlabelled digits in batches of 50);
+- ``decoder_context`` (M2 only): p(x | y, z) is a :class:`~vaebook.models.m2.PixelDecoder`
+  that sees the 2l^2 + 2l pixels before each pixel (l = 0: none, the factorised control with the
+  same parts), instead of the MLP decoder (chapter 3's claim 000-d);
 - ``branch_epoch``: train the full objective for that many epochs, then branch: the same state
   (weights and Adam moments) trained on for ``num_epochs - branch_epoch`` epochs once with the
   full objective and once with alpha = 0 (ELBO only), with identical batches and noise;
@@ -30,7 +33,7 @@ import torch
 
 from vaebook import data
 from vaebook.checks import InputTypeError, check_int
-from vaebook.models.m2 import M2
+from vaebook.models.m2 import M2, PixelDecoder
 from vaebook.models.shot_vae import SHOTVAE
 from vaebook.seeding import Streams, derive_seed, init_module
 from vaebook.semisupervised import (
@@ -78,8 +81,15 @@ def build_model(config: Mapping[str, Any], seed: int, device: str = "cpu") -> M2
                         smoothing=config.get("smoothing", "mixup"),
                         ramp_steps=int(0.4 * steps),  # the code reaches its max at 40%
                         elbo=bool(config.get("elbo", True)))
+    elif "decoder_context" in config:
+        decoder = PixelDecoder(NETWORK["latent_dim"] + 10, (1, 28, 28), NETWORK["decoder_dims"],
+                               context=check_int(config["decoder_context"],
+                                                 "config['decoder_context']", minimum=0))
+        model = M2(**NETWORK, alpha=alpha, decoder=decoder)
     else:
         model = M2(**NETWORK, alpha=alpha)
+    # one stream for every weight: the decoder is built last and its pixel convolution is its
+    # last layer, so arms that differ only there start from the same weights everywhere else
     streams = Streams(seed, device)
     init_module(model, streams, "init/model")
     return model.use_streams(streams)

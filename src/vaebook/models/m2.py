@@ -13,6 +13,10 @@ Objectives, per example (in nats, higher is better for the two bounds):
 
 The labelled ELBO has no term in q(y | x): without the alpha term the classifier learns from
 labels only indirectly. That is the point of Chapter 4.
+
+The decoder may also read the pixels that come before each pixel (:class:`PixelDecoder`): M2
+with the local decoder of chapter 3 as p(x | y, z), the semi-supervised test of Zhang et al.
+(2022)'s data-efficiency claim.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from vaebook.checks import (
     model_dtype,
 )
 from vaebook.losses import bernoulli_log_likelihood, kl_standard_normal, reparameterize
+from vaebook.models.pixelcnn import MaskedConv2d, check_context
 from vaebook.seeding import Streams, check_streams
 
-__all__ = ["M2", "MLPTrunk", "MLPDecoder", "check_labels", "one_hot"]
+__all__ = ["M2", "MLPTrunk", "MLPDecoder", "PixelDecoder", "check_labels", "one_hot"]
 
 
 def check_labels(y: torch.Tensor, num_classes: int, batch_size: int | None = None) -> None:
@@ -110,6 +115,62 @@ class MLPDecoder(nn.Module):
         return self.net(zy)
 
 
+class PixelDecoder(nn.Module):
+    """p(x | y, z) that also sees each pixel's causal window of radius ``context`` (0: none).
+
+    [z, y] (B, in_dim) -> Linear-ReLU layers (hidden_dims) -> ``feature_channels`` maps of the
+    image's size; a mask-'A' (2l+1)x(2l+1) convolution reads the 2l^2 + 2l pixels before each
+    pixel (:mod:`vaebook.models.pixelcnn`); 1x1 layers mix both per pixel into Bernoulli logits
+    (B, C, H, W). ``context=0`` is the factorised decoder with the same parts (its 1x1 mask-'A'
+    convolution sees nothing). forward(zy, x) needs x: (B, C, H, W) in [0, 1].
+    """
+
+    reads_pixels = True
+
+    def __init__(self, in_dim: int, image_shape: tuple[int, int, int],
+                 hidden_dims: tuple[int, ...] = (128, 128), context: int = 1,
+                 feature_channels: int = 2, hidden_channels: int = 8) -> None:
+        super().__init__()
+        check_int(in_dim, "in_dim", minimum=1)
+        hidden_dims = check_int_sequence(hidden_dims, "hidden_dims", minimum=1, nonempty=False)
+        image_shape = check_int_sequence(image_shape, "image_shape", minimum=1)
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W), got {image_shape}")
+        check_context(context)
+        if context == "full":
+            raise ValueError("PixelDecoder takes a local radius l >= 0, not 'full'")
+        check_int(feature_channels, "feature_channels", minimum=1)
+        check_int(hidden_channels, "hidden_channels", minimum=1)
+        c, h, w = image_shape
+        self.in_dim, self.image_shape, self.context = in_dim, tuple(image_shape), context
+        self.reach = context  # rows above a pixel that reach it
+        layers: list[nn.Module] = []
+        for width in hidden_dims:
+            layers += [nn.Linear(in_dim, width), nn.ReLU()]
+            in_dim = width
+        layers += [nn.Linear(in_dim, feature_channels * h * w),
+                   nn.Unflatten(1, (feature_channels, h, w))]
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(feature_channels + hidden_channels,
+                                                       hidden_channels, 1),
+                                  nn.ReLU(), nn.Conv2d(hidden_channels, c, 1))
+        # registered last, so that arms with another context draw the same initial weights
+        # for every other layer (seeding.init_module draws in registration order)
+        self.pixels = MaskedConv2d(c, hidden_channels, 2 * context + 1, "A")
+
+    def combine(self, features: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Logits from feature maps (B, F, h, W) and pixels x (B, C, h, W), any height h."""
+        return self.head(torch.cat([features, self.pixels(2 * x - 1)], dim=1))
+
+    def forward(self, zy: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(zy, "zy", shape=(None, self.in_dim), finite=False)
+        check_images(x, shape=self.image_shape, dtype=zy.dtype)
+        if len(x) != len(zy):
+            raise ValueError(f"zy and x must have the same batch size, got {len(zy)} and "
+                             f"{len(x)}")
+        return self.combine(self.features(zy), x)
+
+
 class M2(nn.Module):
     """Kingma et al.'s M2 with a shared trunk and factorised q(z | x) q(y | x).
 
@@ -122,7 +183,8 @@ class M2(nn.Module):
     code weights the ELBO by about 1e-3 against classification, and Kingma et al. use alpha = 0.1 N
     on an objective summed over the N training examples.
     trunk: optional nn.Module x -> (B, F) features with an ``out_dim`` attribute (e.g. a WRN);
-    decoder: optional nn.Module [z, y] (B, D + K) -> logits (B, C, H, W).
+    decoder: optional nn.Module [z, y] (B, D + K) -> logits (B, C, H, W), or one with
+    ``reads_pixels = True`` called as decoder([z, y], x) (:class:`PixelDecoder`).
     """
 
     def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28), num_classes: int = 10,
@@ -192,20 +254,47 @@ class M2(nn.Module):
         """Logits of q(y | x): (B, K)."""
         return self.infer(x)[2]
 
-    def decode(self, z: torch.Tensor, y_prob: torch.Tensor) -> torch.Tensor:
+    @property
+    def reads_pixels(self) -> bool:
+        """Whether p(x | y, z) also reads x's earlier pixels (an autoregressive decoder)."""
+        return bool(getattr(self.decoder, "reads_pixels", False))
+
+    def decode(self, z: torch.Tensor, y_prob: torch.Tensor,
+               x: torch.Tensor | None = None) -> torch.Tensor:
         """z: (B, D), y_prob: (B, K) one-hot (or a mixed label, rows summing to 1) -> logits
-        (B, C, H, W)."""
+        (B, C, H, W). x: the images (B, C, H, W), needed when the decoder reads pixels (each
+        pixel's logit then depends on the pixels before it), ignored otherwise."""
         dtype = model_dtype(self)
         check_tensor(z, "z", shape=(None, self.latent_dim), dtype=dtype)
         check_probs(y_prob, "y_prob", shape=(len(z), self.num_classes), dtype=dtype)
-        return self.decoder(torch.cat([z, y_prob], dim=1))
+        zy = torch.cat([z, y_prob], dim=1)
+        if not self.reads_pixels:
+            return self.decoder(zy)
+        if x is None:
+            raise ValueError("this M2's decoder reads pixels: decode(z, y_prob, x) needs x")
+        return self.decoder(zy, x)
 
     @torch.no_grad()
-    def sample(self, y: torch.Tensor) -> torch.Tensor:
-        """One image per class index in y (B,): z ~ N(0, I); returns means (B, C, H, W)."""
+    def sample(self, y: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """One image per class index in y (B,), z ~ N(0, I): the Bernoulli means (B, C, H, W),
+        or, when the decoder reads pixels, binary samples drawn pixel by pixel in raster order."""
         check_labels(y, self.num_classes)
-        z = torch.randn(len(y), self.latent_dim, device=y.device)
-        return torch.sigmoid(self.decode(z, one_hot(y, self.num_classes)))
+        check_generator(generator)
+        z = torch.randn(len(y), self.latent_dim, generator=generator).to(y.device)
+        y_prob = one_hot(y, self.num_classes)
+        if not self.reads_pixels:
+            return torch.sigmoid(self.decode(z, y_prob))
+        features = self.decoder.features(torch.cat([z, y_prob], dim=1))
+        _, h, w = self.image_shape
+        x = torch.zeros(len(y), *self.image_shape, device=y.device)
+        for i in range(h):
+            top = max(0, i - self.decoder.reach)
+            for j in range(w):
+                logits = self.decoder.combine(features[:, :, top:i + 1], x[:, :, top:i + 1])
+                u = torch.rand(len(y), x.shape[1], generator=generator).to(y.device)
+                x[:, :, i, j] = (u < torch.sigmoid(logits[:, :, -1, j])).to(x.dtype)
+        return x
 
     # ---- the two bounds -----------------------------------------------------------------
     def _check_y_prob(self, y_prob: torch.Tensor, batch_size: int) -> None:
@@ -227,7 +316,7 @@ class M2(nn.Module):
         self._check_y_prob(y_prob, len(x))
         check_generator(generator)
         z = reparameterize(mu, logvar, generator)
-        rec = bernoulli_log_likelihood(self.decode(z, y_prob), x)
+        rec = bernoulli_log_likelihood(self.decode(z, y_prob, x), x)
         kl_z = kl_standard_normal(mu, logvar).sum(1)
         elbo = rec - math.log(self.num_classes) - kl_z  # log p(y) = -log K under the uniform prior
         return dict(elbo=elbo, rec=rec, kl_z=kl_z, logits=logits, mu=mu, logvar=logvar)
@@ -246,7 +335,7 @@ class M2(nn.Module):
         zk = z.repeat_interleave(k, dim=0)                       # (B*K, D): example-major
         yk = eye.repeat(batch, 1)                                 # (B*K, K)
         xk = x.repeat_interleave(k, dim=0)
-        rec_k = bernoulli_log_likelihood(self.decode(zk, yk), xk).view(batch, k)
+        rec_k = bernoulli_log_likelihood(self.decode(zk, yk, xk), xk).view(batch, k)
         q = logits.softmax(1)
         log_q = logits.log_softmax(1)
         rec = (q * rec_k).sum(1)
