@@ -119,6 +119,19 @@ def test_discretized_logistic_prefers_the_level_at_its_mean_and_samples_levels()
     assert abs(float(s.mean()) - 0.6) < 0.02
 
 
+def test_discretized_logistic_gradient_stays_finite_for_a_very_wide_component():
+    # a component so wide that its two CDF values round to the same float: its log-probability
+    # of a middle level is clamped, and the gradient is finite for every level (it was NaN for
+    # the extreme levels, where torch.where picks the tail branch, and trained models diverged)
+    k = 2
+    params = torch.zeros(3, 3 * k, 1, 1)
+    params[:, 2 * k] = 30.0  # log scale of the first component: exp(30) wide
+    params.requires_grad_(True)
+    x = torch.tensor([0.0, 128 / 255, 1.0]).view(3, 1, 1, 1)  # both tails and a middle level
+    logp = discretized_logistic_mixture_log_likelihood(params, x, k)
+    logp.sum().backward()
+    assert torch.isfinite(logp).all() and torch.isfinite(params.grad).all()
+
 def test_vae_loss_and_exact_sampling():
     torch.manual_seed(0)
     x = (torch.rand(6, *SHAPE) > 0.5).float()

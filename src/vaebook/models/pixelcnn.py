@@ -222,7 +222,9 @@ def _log_sigmoid_difference(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     flip = (a + b) > 0  # in the right tail use sigmoid(a) - sigmoid(b) = sigmoid(-b) - sigmoid(-a)
     a, b = torch.where(flip, -b, a), torch.where(flip, -a, b)
     log_a, log_b = F.logsigmoid(a), F.logsigmoid(b)
-    return log_a + torch.log(-torch.expm1(log_b - log_a))
+    # a == b in float32 (a very wide logistic) would give log(0) and a NaN gradient, even where
+    # torch.where later picks another branch: the clamp keeps both finite
+    return log_a + torch.log(-torch.expm1((log_b - log_a).clamp(max=-1e-12)))
 
 
 def discretized_logistic_mixture_log_likelihood(params: torch.Tensor, x: torch.Tensor,
