@@ -315,6 +315,14 @@ cases("vaebook.models.m2.MLPTrunk.forward", V, "x", shape=lambda: m2.MLPTrunk(4)
 cases("vaebook.models.m2.MLPDecoder", V, "in_dim|image_shape", zero=lambda: m2.MLPDecoder(0, (1, 2, 2)),
       shape=lambda: m2.MLPDecoder(3, (2, 2)))
 cases("vaebook.models.m2.MLPDecoder.forward", V, "zy", shape=lambda: m2.MLPDecoder(3, (1, 2, 2))(torch.zeros(2, 4)))
+cases("vaebook.models.m2.PixelDecoder", V, "in_dim|image_shape|context|feature_channels",
+      zero=lambda: m2.PixelDecoder(0, (1, 4, 4)), shape=lambda: m2.PixelDecoder(3, (4, 4)),
+      full=lambda: m2.PixelDecoder(3, (1, 4, 4), context="full"),
+      channels=lambda: m2.PixelDecoder(3, (1, 4, 4), feature_channels=0))
+cases("vaebook.models.m2.PixelDecoder.forward", V, "zy|x|batch size",
+      shape=lambda: m2.PixelDecoder(3, (1, 4, 4))(torch.zeros(2, 4), torch.zeros(2, 1, 4, 4)),
+      range=lambda: m2.PixelDecoder(3, (1, 4, 4))(torch.zeros(2, 3), torch.full((2, 1, 4, 4), 2.0)),
+      batch=lambda: m2.PixelDecoder(3, (1, 4, 4))(torch.zeros(2, 3), torch.zeros(3, 1, 4, 4)))
 cases("vaebook.models.shot_vae.SHOTVAE", V, "consistency_weight|w2_weight", nan=lambda: shot_vae.SHOTVAE(consistency_weight=NAN),
       inf=lambda: shot_vae.SHOTVAE(w2_weight=INF))
 cases("vaebook.models.shot_vae.SHOTVAE", V, "smooth_beta|interp_beta", zero=lambda: shot_vae.SHOTVAE(smooth_beta=0.0),

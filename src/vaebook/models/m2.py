@@ -138,7 +138,7 @@ class PixelDecoder(nn.Module):
             raise ValueError(f"image_shape must be (C, H, W), got {image_shape}")
         check_context(context)
         if context == "full":
-            raise ValueError("PixelDecoder takes a local radius l >= 0, not 'full'")
+            raise ValueError("context must be a local radius l >= 0 for PixelDecoder, not 'full'")
         check_int(feature_channels, "feature_channels", minimum=1)
         check_int(hidden_channels, "hidden_channels", minimum=1)
         c, h, w = image_shape
