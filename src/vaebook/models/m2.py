@@ -131,8 +131,6 @@ class PixelDecoder(nn.Module):
                  hidden_dims: tuple[int, ...] = (128, 128), context: int = 1,
                  feature_channels: int = 2, hidden_channels: int = 8) -> None:
         super().__init__()
-        check_int(in_dim, "in_dim", minimum=1)
-        hidden_dims = check_int_sequence(hidden_dims, "hidden_dims", minimum=1, nonempty=False)
         image_shape = check_int_sequence(image_shape, "image_shape", minimum=1)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (C, H, W), got {image_shape}")
@@ -142,15 +140,11 @@ class PixelDecoder(nn.Module):
         check_int(feature_channels, "feature_channels", minimum=1)
         check_int(hidden_channels, "hidden_channels", minimum=1)
         c, h, w = image_shape
-        self.in_dim, self.image_shape, self.context = in_dim, tuple(image_shape), context
+        # [z, y] -> feature maps: MLPDecoder's layers (and checks of in_dim and hidden_dims)
+        mlp = MLPDecoder(in_dim, (feature_channels, h, w), hidden_dims)
+        self.features = mlp.net
+        self.in_dim, self.image_shape, self.context = mlp.in_dim, tuple(image_shape), context
         self.reach = context  # rows above a pixel that reach it
-        layers: list[nn.Module] = []
-        for width in hidden_dims:
-            layers += [nn.Linear(in_dim, width), nn.ReLU()]
-            in_dim = width
-        layers += [nn.Linear(in_dim, feature_channels * h * w),
-                   nn.Unflatten(1, (feature_channels, h, w))]
-        self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(feature_channels + hidden_channels,
                                                        hidden_channels, 1),
                                   nn.ReLU(), nn.Conv2d(hidden_channels, c, 1))
